@@ -1,0 +1,1 @@
+"""Wirewatch services: one folder a process."""

@@ -1,0 +1,1 @@
+"""Code shared by every wirewatch service: message contracts, settings, logging, errors."""

@@ -1,0 +1,64 @@
+"""The one contract: every topic's message model, its topic name and schema version."""
+
+from shared.contracts.articles import (
+    BodyEncoding,
+    CleanArticle,
+    DateSource,
+    EnrichedArticle,
+    Entity,
+    EntityKind,
+    EventDate,
+    FeedMetadata,
+    Mention,
+    Precision,
+    Quantity,
+    RawArticle,
+    TemporalMention,
+    Tense,
+)
+from shared.contracts.base import Message, utcnow
+from shared.contracts.deadletter import DeadLetter
+from shared.contracts.events import (
+    ArticleRole,
+    DedupDecision,
+    EventDecision,
+    EventEntity,
+    EventQuantity,
+    EventUpdate,
+    SourceRef,
+    StatusChange,
+)
+
+#: Every topic of the pipeline and the model of its messages.
+TOPICS: dict[str, type[Message]] = {
+    m.TOPIC: m for m in (RawArticle, CleanArticle, EnrichedArticle, DedupDecision, EventUpdate, DeadLetter)
+}
+
+__all__ = [
+    "TOPICS",
+    "ArticleRole",
+    "BodyEncoding",
+    "CleanArticle",
+    "DateSource",
+    "DeadLetter",
+    "DedupDecision",
+    "EnrichedArticle",
+    "Entity",
+    "EntityKind",
+    "EventDate",
+    "EventDecision",
+    "EventEntity",
+    "EventQuantity",
+    "EventUpdate",
+    "FeedMetadata",
+    "Mention",
+    "Message",
+    "Precision",
+    "Quantity",
+    "RawArticle",
+    "SourceRef",
+    "StatusChange",
+    "TemporalMention",
+    "Tense",
+    "utcnow",
+]

@@ -1,0 +1,37 @@
+"""One exception base for the whole pipeline.
+
+Every error a service raises on purpose derives from :class:`WirewatchError` and
+carries a short machine-readable ``reason``; agents catch it and route the
+message to the dead-letter topic instead of crashing or dropping it.
+"""
+
+from __future__ import annotations
+
+
+class WirewatchError(Exception):
+    """Base of all pipeline errors."""
+
+    reason: str = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+
+class InvalidMessage(WirewatchError):
+    """A message on a topic could not be decoded or validated against its schema."""
+
+    reason = "invalid_message"
+
+
+class RejectedInput(WirewatchError):
+    """Input that decodes fine but is not usable (empty, binary, not an article, too large)."""
+
+    reason = "rejected_input"
+
+
+class ConfigError(WirewatchError):
+    """Settings or configuration files are wrong."""
+
+    reason = "config_error"

@@ -1,0 +1,47 @@
+"""Typed settings read from the environment (prefix ``WIREWATCH_``) and an optional ``.env``.
+
+One base for every service; a service extends it with its own fields. Nothing
+else in the code base reads ``os.environ`` for configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BaseServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WIREWATCH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="host:port[,host:port]")
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    topic_partitions: int = Field(default=8, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=0, ge=0, le=65535, description="metrics/health port; 0 picks a free one")
+    max_message_bytes: int = Field(default=8_000_000, ge=1024)
+
+    @property
+    def broker_url(self) -> str:
+        return ";".join(f"kafka://{h.strip()}" for h in self.kafka_bootstrap.split(",") if h.strip())
+
+
+class SinkSettings(BaseServiceSettings):
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite:///var/wirewatch.db"),
+        description="sqlite:///path or postgresql://user:pass@host/db",
+    )
+
+
+def load_base() -> BaseServiceSettings:
+    return BaseServiceSettings()

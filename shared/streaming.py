@@ -1,0 +1,196 @@
+"""Faust wiring shared by every service: the app, the topics, and the stage loop.
+
+A stage is ``handle(message) -> list[Message]``; :func:`run_stage` loops over a
+stream, binds each message's coordinates to the log context, calls the
+handler, sends its outputs to their topics, and routes every failure to the
+dead-letter topic with the reason and the original payload.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import faust
+import structlog
+
+from shared.codec import Undecodable, codec_name, encode, register_codecs
+from shared.contracts import TOPICS, DeadLetter, Message
+from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
+from shared.errors import WirewatchError
+from shared.logging import configure_logging
+from shared.metrics import METRICS
+from shared.settings import BaseServiceSettings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Any], Sequence[Message] | Awaitable[Sequence[Message]]]
+
+
+def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> faust.App:
+    """A faust app for one service: its consumer group is ``wirewatch-<service>``."""
+    configure_logging(settings.log_level, settings.log_format, service=service)
+    register_codecs(settings.max_message_bytes)
+    broker_credentials = None
+    if settings.kafka_sasl_username and settings.kafka_sasl_password:
+        broker_credentials = faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.get_secret_value(),
+        )
+    options: dict[str, Any] = {
+        "broker": settings.broker_url,
+        "broker_credentials": broker_credentials,
+        "store": "memory://",
+        "topic_partitions": settings.topic_partitions,
+        "topic_replication_factor": settings.topic_replication,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "producer_max_request_size": settings.max_message_bytes + 100_000,
+        "web_host": settings.web_host,
+        "web_port": settings.web_port or 0,
+        "web_bind": settings.web_host,
+        "autodiscover": False,
+        "table_cleanup_interval": 60.0,
+        "broker_commit_every": 100,
+        "broker_commit_interval": 1.0,
+        "stream_wait_empty": True,
+        "logging_config": None,
+        "loghandlers": [],
+    }
+    options.update(overrides)
+    return faust.App(f"wirewatch-{service}", **options)
+
+
+def topic_for(app: faust.App, model: type[Message], **kwargs: Any) -> faust.TopicT:
+    """The faust topic of a model, with its pydantic codec."""
+    return app.topic(model.TOPIC, value_type=None, key_type=str, value_serializer=codec_name(model), **kwargs)
+
+
+def dead_letter_from(
+    service: str,
+    reason: str,
+    error: str,
+    *,
+    topic: str,
+    partition: int | None,
+    offset: int | None,
+    key: Any,
+    payload: bytes | Message | None,
+    article_id: str | None = None,
+) -> DeadLetter:
+    raw = encode(payload) if isinstance(payload, Message) else (payload or b"")
+    try:
+        text, encoding = raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(raw).decode("ascii"), "base64"
+    truncated = len(text) > MAX_PAYLOAD_CHARS
+    return DeadLetter(
+        service=service,
+        reason=reason,
+        error=error[:4000],
+        source_topic=topic,
+        partition=partition,
+        offset=offset,
+        source_key=key.decode("utf-8", "replace") if isinstance(key, bytes) else (None if key is None else str(key)),
+        article_id=article_id,
+        payload=text[:MAX_PAYLOAD_CHARS],
+        payload_encoding=encoding,
+        payload_truncated=truncated,
+    )
+
+
+def article_id_of(value: Any) -> str | None:
+    for attr in ("article_id",):
+        got = getattr(value, attr, None)
+        if isinstance(got, str):
+            return got
+    return None
+
+
+class Outputs:
+    """Sends messages to the topic of their model."""
+
+    def __init__(self, app: faust.App, models: Iterable[type[Message]]) -> None:
+        self.topics = {m.TOPIC: topic_for(app, m) for m in models}
+        self.topics.setdefault(DeadLetter.TOPIC, topic_for(app, DeadLetter))
+
+    async def send(self, message: Message) -> None:
+        topic = self.topics[message.TOPIC]
+        await topic.send(key=message.key(), value=message)
+        METRICS.messages_out.labels(topic=message.TOPIC).inc()
+
+
+async def process_one(
+    service: str,
+    outputs: Outputs,
+    handler: Handler,
+    value: Any,
+    *,
+    topic: str,
+    partition: int | None,
+    offset: int | None,
+    key: Any,
+) -> list[Message]:
+    """Handle one decoded value: outputs are sent, failures become dead letters."""
+    METRICS.messages_in.labels(service=service, topic=topic).inc()
+    started = time.perf_counter()
+    coords = {"topic": topic, "partition": partition, "offset": offset}
+    article_id = article_id_of(value)
+    with structlog.contextvars.bound_contextvars(**coords, article_id=article_id):
+        letter: DeadLetter | None = None
+        produced: list[Message] = []
+        if isinstance(value, Undecodable):
+            letter = dead_letter_from(service, value.reason, value.error, payload=value.raw, key=key, **coords)
+        else:
+            try:
+                result = handler(value)
+                if isinstance(result, Awaitable):
+                    result = await result
+                produced = list(result)
+            except WirewatchError as exc:
+                letter = dead_letter_from(
+                    service, exc.reason, str(exc), payload=value, key=key, article_id=article_id, **coords
+                )
+            except Exception as exc:  # noqa: BLE001 - any bug becomes a dead letter, never a crash
+                log.exception("handler_failed")
+                letter = dead_letter_from(
+                    service,
+                    "unexpected_error",
+                    f"{type(exc).__name__}: {exc}",
+                    payload=value,
+                    key=key,
+                    article_id=article_id,
+                    **coords,
+                )
+        if letter is not None:
+            log.warning("dead_letter", reason=letter.reason, error=letter.error[:300])
+            METRICS.dead_letters.labels(service=service, reason=letter.reason).inc()
+            await outputs.send(letter)
+            return [letter]
+        for message in produced:
+            await outputs.send(message)
+        METRICS.latency.labels(service=service).observe(time.perf_counter() - started)
+        log.debug("processed", outputs=len(produced))
+        return produced
+
+
+async def run_stage(service: str, outputs: Outputs, handler: Handler, stream: AsyncIterator[Any]) -> None:
+    """The body of a stage agent: loop over events, call, send."""
+    async for event in stream:
+        message = event.message
+        await process_one(
+            service,
+            outputs,
+            handler,
+            event.value,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+        )
+
+
+def all_topics(app: faust.App) -> dict[str, faust.TopicT]:
+    return {name: topic_for(app, model) for name, model in TOPICS.items()}
