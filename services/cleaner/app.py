@@ -1,0 +1,28 @@
+"""Cleaner wiring: articles.raw → clean() → articles.clean (bad input → deadletter)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from shared.contracts import CleanArticle, Message, RawArticle
+from shared.settings import BaseServiceSettings
+from shared.streaming import Outputs, make_app, run_stage, topic_for
+from services.cleaner.logic import BoilerplateLearner, clean
+
+SERVICE = "cleaner"
+settings = BaseServiceSettings()
+app = make_app(SERVICE, settings)
+source = topic_for(app, RawArticle)
+outputs = Outputs(app, [CleanArticle])
+# Per-outlet boilerplate memory is a heuristic cache: each worker learns from what it sees.
+learner = BoilerplateLearner()
+
+
+def handle(raw: RawArticle) -> list[Message]:
+    return [clean(raw, learner)]
+
+
+@app.agent(source)
+async def clean_articles(stream: AsyncIterator[Any]) -> None:
+    await run_stage(SERVICE, outputs, handle, stream.events())  # type: ignore[attr-defined]

@@ -1,0 +1,35 @@
+"""Extractor wiring: articles.clean → Extractor.extract() → articles.enriched."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from shared.contracts import CleanArticle, EnrichedArticle, Message
+from shared.settings import BaseServiceSettings
+from shared.streaming import Outputs, make_app, run_stage, topic_for
+from services.extractor.logic import Extractor
+
+SERVICE = "extractor"
+settings = BaseServiceSettings()
+app = make_app(SERVICE, settings)
+source = topic_for(app, CleanArticle)
+outputs = Outputs(app, [EnrichedArticle])
+_extractor: Extractor | None = None
+
+
+def extractor() -> Extractor:
+    """The spaCy pipeline loads once per process, on first use (not at import)."""
+    global _extractor
+    if _extractor is None:
+        _extractor = Extractor()
+    return _extractor
+
+
+def handle(article: CleanArticle) -> list[Message]:
+    return [extractor().extract(article)]
+
+
+@app.agent(source)
+async def extract_articles(stream: AsyncIterator[Any]) -> None:
+    await run_stage(SERVICE, outputs, handle, stream.events())  # type: ignore[attr-defined]

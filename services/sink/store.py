@@ -1,0 +1,196 @@
+"""Where consolidated events live: SQLite by default, PostgreSQL for scale.
+
+Both speak the same SQL (``INSERT … ON CONFLICT DO UPDATE``); writes are
+upserts keyed by article id and event id, so a replayed decision changes
+nothing. Each decision is applied in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from shared.contracts import DedupDecision, EventUpdate, utcnow
+from shared.errors import ConfigError
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS articles (
+        article_id TEXT PRIMARY KEY, version INTEGER NOT NULL, event_id TEXT NOT NULL,
+        decision TEXT NOT NULL, stored_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS articles_event ON articles (event_id)",
+    """CREATE TABLE IF NOT EXISTS events (
+        event_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, title TEXT, search_text TEXT,
+        event_date TEXT, first_seen TEXT NOT NULL, last_updated TEXT NOT NULL,
+        n_sources INTEGER NOT NULL, merged_into TEXT, doc TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS events_updated ON events (last_updated)",
+    """CREATE TABLE IF NOT EXISTS event_entities (
+        event_id TEXT NOT NULL, entity_id TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (event_id, entity_id))""",
+    "CREATE INDEX IF NOT EXISTS event_entities_entity ON event_entities (entity_id)",
+    """CREATE TABLE IF NOT EXISTS merges (
+        from_event TEXT PRIMARY KEY, into_event TEXT NOT NULL, merged_at TEXT NOT NULL)""",
+]
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    entity: str | None = None  # entity id ("person:vladimir-putin") or a name fragment
+    text: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    min_sources: int = 1
+    include_merged: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+class EventStore:
+    """A DB-API connection with the sink's schema."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.conn: Any = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.placeholder = "?"
+        elif url.startswith(("postgresql://", "postgres://")):
+            try:
+                import psycopg  # noqa: PLC0415 - optional dependency
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ConfigError("PostgreSQL needs `pip install wirewatch[postgres]`") from exc
+            self.conn = psycopg.connect(url, autocommit=True)
+            self.placeholder = "%s"
+        else:
+            raise ConfigError(f"unsupported database url {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://")
+        for statement in SCHEMA:
+            self.conn.execute(statement)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self._sql(sql), tuple(params))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- articles ------------------------------------------------------------
+    def article(self, article_id: str) -> DedupDecision | None:
+        row = self.execute("SELECT decision FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return DedupDecision.model_validate_json(row[0]) if row else None
+
+    def put_article(self, decision: DedupDecision) -> None:
+        self.execute(
+            """INSERT INTO articles (article_id, version, event_id, decision, stored_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (article_id) DO UPDATE SET version = excluded.version, event_id = excluded.event_id,
+               decision = excluded.decision, stored_at = excluded.stored_at""",
+            (
+                decision.article_id,
+                decision.article.article.version,
+                decision.event_id,
+                decision.model_dump_json(),
+                utcnow().isoformat(),
+            ),
+        )
+
+    def articles_of(self, event_id: str) -> list[DedupDecision]:
+        rows = self.execute("SELECT decision FROM articles WHERE event_id = ? ORDER BY article_id", (event_id,))
+        return [DedupDecision.model_validate_json(r[0]) for r in rows.fetchall()]
+
+    def move_articles(self, from_event: str, into_event: str) -> int:
+        moved = self.execute("SELECT article_id FROM articles WHERE event_id = ?", (from_event,)).fetchall()
+        self.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (into_event, from_event))
+        self.execute(
+            """INSERT INTO merges (from_event, into_event, merged_at) VALUES (?, ?, ?)
+               ON CONFLICT (from_event) DO UPDATE SET into_event = excluded.into_event""",
+            (from_event, into_event, utcnow().isoformat()),
+        )
+        return len(moved)
+
+    def merged_from(self, event_id: str) -> list[str]:
+        rows = self.execute("SELECT from_event FROM merges WHERE into_event = ? ORDER BY from_event", (event_id,))
+        return [r[0] for r in rows.fetchall()]
+
+    # -- events --------------------------------------------------------------
+    def event(self, event_id: str) -> EventUpdate | None:
+        row = self.execute("SELECT doc FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        return EventUpdate.model_validate_json(row[0]) if row else None
+
+    def put_event(self, event: EventUpdate) -> None:
+        search = " ".join(filter(None, [event.title, event.summary])).lower()
+        self.execute(
+            """INSERT INTO events (event_id, revision, title, search_text, event_date, first_seen, last_updated,
+                   n_sources, merged_into, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (event_id) DO UPDATE SET revision = excluded.revision, title = excluded.title,
+               search_text = excluded.search_text, event_date = excluded.event_date,
+               first_seen = excluded.first_seen, last_updated = excluded.last_updated,
+               n_sources = excluded.n_sources, merged_into = excluded.merged_into, doc = excluded.doc""",
+            (
+                event.event_id,
+                event.revision,
+                event.title,
+                search,
+                event.event_date.isoformat() if event.event_date else None,
+                event.first_seen.isoformat(),
+                event.last_updated.isoformat(),
+                len(event.sources),
+                event.merged_into,
+                event.model_dump_json(),
+            ),
+        )
+        self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
+        for entity in [*event.actors, *event.places]:
+            self.execute(
+                "INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (event.event_id, entity.id, entity.name.lower()),
+            )
+
+    def events(self, query: EventQuery | None = None) -> list[EventUpdate]:
+        q = query or EventQuery()
+        where = ["n_sources >= ?"]
+        params: list[Any] = [q.min_sources]
+        if not q.include_merged:
+            where.append("merged_into IS NULL")
+        if q.text:
+            where.append("search_text LIKE ?")
+            params.append(f"%{q.text.lower()}%")
+        if q.date_from:
+            where.append("event_date >= ?")
+            params.append(q.date_from.isoformat())
+        if q.date_to:
+            where.append("event_date <= ?")
+            params.append(q.date_to.isoformat())
+        if q.entity:
+            where.append(
+                "event_id IN (SELECT event_id FROM event_entities WHERE entity_id = ? OR name LIKE ?)"
+            )
+            params += [q.entity, f"%{q.entity.lower()}%"]
+        sql = (
+            f"SELECT doc FROM events WHERE {' AND '.join(where)} "
+            "ORDER BY last_updated DESC, event_id LIMIT ? OFFSET ?"
+        )
+        rows = self.execute(sql, [*params, q.limit, q.offset]).fetchall()
+        return [EventUpdate.model_validate_json(r[0]) for r in rows]
+
+    def count_events(self) -> int:
+        return int(self.execute("SELECT COUNT(*) FROM events WHERE merged_into IS NULL").fetchone()[0])
