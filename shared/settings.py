@@ -28,7 +28,7 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
     web_host: str = "127.0.0.1"
-    web_port: int = Field(default=0, ge=0, le=65535, description="metrics/health port; 0 picks a free one")
+    web_port: int = Field(default=6066, ge=1, le=65535, description="metrics/health port; one per worker on a host")
     max_message_bytes: int = Field(default=8_000_000, ge=1024)
 
     @property

@@ -16,7 +16,7 @@ from typing import Any
 import faust
 import structlog
 
-from shared.codec import Undecodable, codec_name, encode, register_codecs
+from shared.codec import Undecodable, codec_name, decode, encode, register_codecs
 from shared.contracts import TOPICS, DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
 from shared.errors import WirewatchError
@@ -49,7 +49,7 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
         "producer_acks": -1,
         "producer_max_request_size": settings.max_message_bytes + 100_000,
         "web_host": settings.web_host,
-        "web_port": settings.web_port or 0,
+        "web_port": settings.web_port,
         "web_bind": settings.web_host,
         "autodiscover": False,
         "table_cleanup_interval": 60.0,
@@ -176,15 +176,24 @@ async def process_one(
         return produced
 
 
-async def run_stage(service: str, outputs: Outputs, handler: Handler, stream: AsyncIterator[Any]) -> None:
-    """The body of a stage agent: loop over events, call, send."""
+async def run_stage(
+    service: str, outputs: Outputs, handler: Handler, stream: AsyncIterator[Any], model: type[Message]
+) -> None:
+    """The body of a stage agent: loop over events, call, send.
+
+    Values normally arrive decoded by the topic's codec; raw bytes (a channel
+    without the codec, as in ``agent.test_context()``) are decoded here.
+    """
     async for event in stream:
         message = event.message
+        value = event.value
+        if value is None or isinstance(value, bytes):
+            value = decode(model, value)
         await process_one(
             service,
             outputs,
             handler,
-            event.value,
+            value,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,

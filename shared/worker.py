@@ -16,7 +16,7 @@ def run_worker(app: faust.App, settings: BaseServiceSettings) -> None:
         loglevel=settings.log_level,
         override_logging=False,
         redirect_stdouts=True,
-        web_port=settings.web_port or None,
+        web_port=settings.web_port,
         web_host=settings.web_host,
         quiet=True,
     )

@@ -25,4 +25,4 @@ def handle(raw: RawArticle) -> list[Message]:
 
 @app.agent(source)
 async def clean_articles(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events())  # type: ignore[attr-defined]
+    await run_stage(SERVICE, outputs, handle, stream.events(), RawArticle)  # type: ignore[attr-defined]

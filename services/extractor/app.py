@@ -32,4 +32,4 @@ def handle(article: CleanArticle) -> list[Message]:
 
 @app.agent(source)
 async def extract_articles(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events())  # type: ignore[attr-defined]
+    await run_stage(SERVICE, outputs, handle, stream.events(), CleanArticle)  # type: ignore[attr-defined]

@@ -32,4 +32,4 @@ def handle(decision: DedupDecision) -> list[Message]:
 
 @app.agent(source)
 async def store_decisions(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events())  # type: ignore[attr-defined]
+    await run_stage(SERVICE, outputs, handle, stream.events(), DedupDecision)  # type: ignore[attr-defined]

@@ -1,0 +1,81 @@
+# wirewatch — continuous news monitoring on Kafka. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KAFKA := deploy/kafka/kafka.sh
+STAMP := $(VENV)/.installed
+export WIREWATCH_DATABASE_URL ?= sqlite:///var/wirewatch.db
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml deploy/constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c deploy/constraints.txt -e ".[dev,postgres]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install pinned dependencies (idempotent)
+
+kafka-up: ## Install Kafka 3.9 from Maven Central (once) and start a KRaft broker on 127.0.0.1:9092
+	@$(KAFKA) up
+
+kafka-down: ## Stop the local Kafka broker
+	@$(KAFKA) down
+
+kafka-wipe: ## Stop Kafka and delete its data (topics, offsets, table changelogs)
+	@$(KAFKA) wipe
+
+topics: install kafka-up ## Create the pipeline's topics (WIREWATCH_TOPIC_PARTITIONS, default 8)
+	@$(PY) -m services.cli topics
+
+run: install topics ## Start Kafka and every service in the foreground, ingest deploy/samples, show the events (Ctrl-C stops)
+	@mkdir -p var
+	$(PY) deploy/run_all.py --watch-events
+
+up: install topics ## Start every service in the background (logs in var/services.log)
+	@mkdir -p var
+	@if [ -f var/run_all.pid ] && kill -0 $$(cat var/run_all.pid) 2>/dev/null; then echo "already up"; else \
+	  nohup $(PY) deploy/run_all.py > var/services.log 2>&1 & echo $$! > var/run_all.pid; echo "services up (var/services.log)"; fi
+
+down: ## Stop the background services (not Kafka)
+	@if [ -f var/run_all.pid ]; then kill $$(cat var/run_all.pid) 2>/dev/null || true; \
+	  while kill -0 $$(cat var/run_all.pid) 2>/dev/null; do sleep 0.5; done; rm -f var/run_all.pid; echo "services down"; fi
+
+events: install ## Show the consolidated events in the sink
+	@$(PY) -m services.cli events
+
+test: install kafka-up ## Run every test: logic, agents, end to end on the real broker
+	$(PY) -m pytest -q -m "not faults" tests
+
+test-unit: install ## Run the tests that need no broker
+	$(PY) -m pytest -q -m "not e2e and not faults" tests
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check shared services tests bench deploy
+
+typecheck: install ## mypy --strict
+	$(VENV)/bin/mypy
+
+schemas: install ## Write every topic's JSON Schema to docs/schemas
+	$(PY) -m services.cli schemas --out docs/schemas
+
+bench-clean: install ## Cleaner F1/precision/recall and pages/s on the extraction benchmark
+	$(PY) bench/bench_clean.py
+
+bench-extract: install ## Extractor accuracy on the labelled sentences, articles/s, peak memory
+	$(PY) bench/bench_extract.py
+
+bench-dedup: install ## Deduplicator B-cubed/pairwise F1 on ECB+, scaling on 100k synthetic articles
+	$(PY) bench/bench_dedup.py
+
+bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds x 50 items
+	$(PY) bench/bench_fetch.py
+
+clean: down ## Remove local state (sink database, logs); keeps Kafka's jars
+	rm -rf var/wirewatch.db* var/services.log
+
+.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit lint typecheck schemas bench-clean bench-extract bench-dedup bench-fetch clean

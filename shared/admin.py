@@ -1,0 +1,45 @@
+"""Create the pipeline's topics up front, with the configured partition count.
+
+Auto-creation would also work, but explicit creation gives every topic the
+same partition count (the unit of parallelism) and the right cleanup policy:
+``events`` carries each event's full current state keyed by event id, so it is
+compacted; the article topics keep 7 days.
+"""
+
+from __future__ import annotations
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.contracts import TOPICS, EventUpdate
+from shared.settings import BaseServiceSettings
+
+RETENTION_MS = str(7 * 24 * 3600 * 1000)
+
+
+def topic_configs(name: str) -> dict[str, str]:
+    if name == EventUpdate.TOPIC:
+        return {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+    return {"cleanup.policy": "delete", "retention.ms": RETENTION_MS}
+
+
+async def ensure_topics(settings: BaseServiceSettings, names: list[str] | None = None) -> list[str]:
+    """Create missing topics; return the names created."""
+    wanted = names or list(TOPICS)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in wanted if n not in existing]
+        if missing:
+            new = [
+                NewTopic(n, settings.topic_partitions, settings.topic_replication, topic_configs=topic_configs(n))
+                for n in missing
+            ]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        await admin.close()

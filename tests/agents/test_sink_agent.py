@@ -1,0 +1,44 @@
+"""The sink agent under faust's test_context: no broker, memory store, sends patched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from unittest.mock import AsyncMock, patch
+
+import pytest
+
+from services.sink import app as sink_app
+from services.sink.store import EventStore
+from shared.codec import encode
+from shared.contracts import DeadLetter, EventUpdate
+from tests.conftest import make_decision
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
+    s = EventStore(f"sqlite:///{tmp_path}/sink.db")
+    monkeypatch.setattr(sink_app, "_store", s)
+    return s
+
+
+async def test_decisions_become_events_and_poison_becomes_dead_letter(store: EventStore) -> None:
+    sent: list[object] = []
+
+    async def capture(message: object) -> None:
+        sent.append(message)
+
+    with patch.object(sink_app.outputs, "send", AsyncMock(side_effect=capture)):
+        async with sink_app.store_decisions.test_context() as agent:
+            await agent.put(encode(make_decision("a1", "e1")), key=b"e1")
+            await agent.put(b"{not json", key=b"x")
+            await agent.put(b'{"schema_version": 99, "event_id": "e9"}', key=b"e9")
+            await agent.put(encode(make_decision("a2", "e1")), key=b"e1")
+            await agent.put(encode(make_decision("a2", "e1")), key=b"e1")  # redelivery
+            await agent.put(encode(make_decision("z1", "e2")), key=b"e2")  # waits for the previous ones
+
+    updates = [m for m in sent if isinstance(m, EventUpdate)]
+    letters = [m for m in sent if isinstance(m, DeadLetter)]
+    assert [(u.event_id, u.revision) for u in updates] == [("e1", 1), ("e1", 2), ("e2", 1)]
+    assert [letter.reason for letter in letters] == ["invalid_json", "unknown_schema_version"]
+    assert letters[0].payload == "{not json" and letters[0].source_topic == "articles.dedup"
+    assert store.count_events() == 2

@@ -1,0 +1,75 @@
+"""Shared fixtures: paths to the team corpus (optional) and small message factories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from shared.contracts import (
+    ArticleRole,
+    CleanArticle,
+    DedupDecision,
+    EnrichedArticle,
+    Entity,
+    EntityKind,
+    EventDate,
+    EventDecision,
+    Precision,
+    Tense,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+SAMPLES = REPO / "deploy" / "samples"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"team corpus not found at {CORPUS}")
+    return CORPUS
+
+
+def make_decision(
+    article_id: str,
+    event_id: str,
+    *,
+    title: str = "Leaders talk by phone",
+    text: str = "The two presidents spoke by phone on Saturday about the crisis.",
+    entities: tuple[tuple[str, str, EntityKind], ...] = (("person:joe-biden", "Joe Biden", EntityKind.PERSON),),
+    event_date: tuple[int, int, int] | None = (2022, 2, 12),
+    tense: Tense = Tense.REPORTED,
+    role: ArticleRole = ArticleRole.ORIGINAL,
+    version: int = 1,
+    merged: tuple[str, ...] = (),
+    fetched: datetime | None = None,
+) -> DedupDecision:
+    clean = CleanArticle(
+        article_id=article_id,
+        version=version,
+        title=title,
+        text=text,
+        paragraphs=[text],
+        outlet="example.org",
+        url=f"https://example.org/{article_id}",
+        fetched_at=fetched or datetime(2022, 2, 12, 18, tzinfo=UTC),
+    )
+    enriched = EnrichedArticle(
+        article=clean,
+        entities=[Entity(id=i, name=n, kind=k, count=2) for i, n, k in entities],
+        event_date=EventDate(date=datetime(*event_date).date(), precision=Precision.DAY, confidence=0.8)
+        if event_date
+        else None,
+        tense=tense,
+        event_type="phone_call",
+    )
+    return DedupDecision(
+        article=enriched,
+        role=role,
+        event_id=event_id,
+        event_decision=EventDecision.JOINED,
+        merged_event_ids=list(merged),
+        decided_at=datetime(2022, 2, 12, 18, tzinfo=UTC),
+    )

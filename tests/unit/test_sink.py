@@ -1,0 +1,77 @@
+"""Sink logic: consolidation is a function of the article set; upserts are idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.sink.apply import apply_decision
+from services.sink.logic import consolidate
+from services.sink.store import EventQuery, EventStore
+from shared.contracts import ArticleRole, EntityKind, Tense
+from tests.conftest import make_decision
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EventStore:
+    return EventStore(f"sqlite:///{tmp_path}/events.db")
+
+
+def test_consolidate_aggregates_entities_sources_timeline() -> None:
+    a = make_decision("a1", "e1", tense=Tense.ANNOUNCED)
+    b = make_decision(
+        "b1",
+        "e1",
+        entities=(("person:joe-biden", "Joe Biden", EntityKind.PERSON), ("place:kyiv", "Kyiv", EntityKind.PLACE)),
+    )
+    event = consolidate("e1", [b, a])
+    assert [s.article_id for s in event.sources] == ["a1", "b1"]
+    assert event.actors[0].id == "person:joe-biden" and event.actors[0].articles == 2
+    assert [p.id for p in event.places] == ["place:kyiv"]
+    assert [step.status for step in event.timeline] == [Tense.ANNOUNCED, Tense.REPORTED]
+    assert event.status == Tense.REPORTED
+    assert str(event.event_date) == "2022-02-12"
+    assert consolidate("e1", [a, b]).model_dump() == event.model_dump()
+
+
+def test_apply_is_idempotent(store: EventStore) -> None:
+    first = apply_decision(store, make_decision("a1", "e1"))
+    assert len(first) == 1 and first[0].revision == 1
+    assert apply_decision(store, make_decision("a1", "e1")) == []
+    second = apply_decision(store, make_decision("a2", "e1", role=ArticleRole.SYNDICATED))
+    assert second[0].revision == 2 and len(second[0].sources) == 2
+    assert store.count_events() == 1
+
+
+def test_older_version_is_ignored_and_newer_replaces(store: EventStore) -> None:
+    apply_decision(store, make_decision("a1", "e1", version=2, title="v2"))
+    assert apply_decision(store, make_decision("a1", "e1", version=1, title="v1")) == []
+    event = store.event("e1")
+    assert event is not None and event.title == "v2"
+
+
+def test_merge_moves_articles_and_records_it(store: EventStore) -> None:
+    apply_decision(store, make_decision("a1", "e1"))
+    apply_decision(store, make_decision("b1", "e2"))
+    updates = apply_decision(store, make_decision("c1", "e1", merged=("e2",)))
+    by_id = {u.event_id: u for u in updates}
+    assert {s.article_id for s in by_id["e1"].sources} == {"a1", "b1", "c1"}
+    assert by_id["e1"].merged_from == ["e2"]
+    assert by_id["e2"].merged_into == "e1"
+    assert [e.event_id for e in store.events()] == ["e1"]
+
+
+def test_query_filters(store: EventStore) -> None:
+    apply_decision(store, make_decision("a1", "e1", title="Phone call on Ukraine"))
+    apply_decision(
+        store,
+        make_decision("b1", "e2", title="Earthquake", event_date=(2021, 12, 30), entities=(("place:chile", "Chile", EntityKind.PLACE),)),
+    )
+    assert [e.event_id for e in store.events(EventQuery(text="ukraine"))] == ["e1"]
+    assert [e.event_id for e in store.events(EventQuery(entity="place:chile"))] == ["e2"]
+    assert [e.event_id for e in store.events(EventQuery(entity="chil"))] == ["e2"]
+    from datetime import date
+
+    assert [e.event_id for e in store.events(EventQuery(date_from=date(2022, 1, 1)))] == ["e1"]
+    assert store.events(EventQuery(min_sources=2)) == []
