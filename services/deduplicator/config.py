@@ -1,0 +1,54 @@
+"""Tunable knobs of the deduplicator, in one validated model.
+
+The defaults were chosen on general grounds (and checked on the ECB+ dev
+stream, without per-topic tuning); a deployment overrides them through the
+service settings rather than by editing code.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DedupConfig(BaseModel):
+    """Thresholds, windows and weights of the deduplicator."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # --- near-duplicate detection (MinHash over word shingles) ---
+    shingle_size: int = Field(default=4, ge=1, le=10)
+    minhash_perms: int = Field(default=64, ge=8, le=512)
+    lsh_bands: int = Field(default=32, ge=1)  # rows per band = minhash_perms // lsh_bands
+    near_dup_jaccard: float = Field(default=0.55, ge=0.0, le=1.0)
+    near_dup_containment: float = Field(default=0.8, ge=0.0, le=1.0)  # truncated / extended copies
+    min_shingles_for_containment: int = Field(default=25, ge=1)
+
+    # --- content vector ---
+    term_buckets: int = Field(default=1 << 20, ge=1024)  # hashed vocabulary size
+    max_terms_per_article: int = Field(default=160, ge=8)
+    max_terms_per_event: int = Field(default=400, ge=16)
+    title_boost: float = Field(default=1.0, ge=0.0)
+
+    # --- event similarity ---
+    weight_content: float = 0.55
+    weight_entities: float = 0.30
+    weight_phrases: float = 0.15
+    event_type_bonus: float = 0.03
+    same_day_bonus: float = 0.08
+    date_conflict_days: int = Field(default=2, ge=0)  # day-precision dates further apart than this veto
+    date_conflict_factor: float = Field(default=0.15, ge=0.0, le=1.0)  # score multiplier on a veto
+    min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    join_threshold: float = Field(default=0.22, ge=0.0, le=1.0)
+    merge_threshold: float = Field(default=0.45, ge=0.0, le=1.0)  # both events must score this high
+    decay_days: float = Field(default=3.0, gt=0.0)  # similarity half-life over stream time
+
+    # --- candidate retrieval and bounds ---
+    max_postings: int = Field(default=256, ge=4)  # per index key, most recent kept
+    max_candidates: int = Field(default=40, ge=1)
+    query_terms: int = Field(default=12, ge=1)  # rarest article terms used as index keys
+    retention_days: float = Field(default=7.0, gt=0.0)
+    max_articles_per_event: int = Field(default=500, ge=1)  # ids kept in an event record
+
+    @property
+    def lsh_rows(self) -> int:
+        return max(1, self.minhash_perms // self.lsh_bands)

@@ -1,0 +1,215 @@
+"""Stateless featurisation: everything the assignment step needs, computed from one article.
+
+``featurize`` is pure (no shared state, no document frequencies), so it can run
+on as many workers as needed; its result is small and JSON-serialisable
+(:meth:`ArticleFeatures.to_record`) so it can travel on a topic to the single
+stateful assignment step. Inverse document frequencies are applied later, by
+the assigner, from the stream it has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from services.deduplicator.config import DedupConfig
+from shared.contracts.articles import EnrichedArticle, Precision
+from shared.errors import RejectedInput
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_MAX_TOKENS = 20_000  # longer texts are cut: their head says what they are about
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "just", "like", "told", "new", "year", "also", "according"}
+_DAY_PRECISIONS = frozenset({Precision.MINUTE.value, Precision.HOUR.value, Precision.DAY.value})
+
+UInt32Array = npt.NDArray[np.uint32]
+
+
+@lru_cache(maxsize=1 << 18)
+def token_hash(token: str) -> int:
+    """A stable 64-bit hash of a token (Python's ``hash`` changes between processes)."""
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+@lru_cache(maxsize=8)
+def _permutations(perms: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    rng = np.random.default_rng(20240613)
+    a = rng.integers(1, 1 << 32, size=perms, dtype=np.uint64)
+    b = rng.integers(0, 1 << 32, size=perms, dtype=np.uint64)
+    return a, b
+
+
+def normalise_text(text: str) -> str:
+    """Unicode-fold, lowercase, and keep words only, so whitespace/punctuation edits do not matter."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(_WORD.findall(folded))
+
+
+def _stem(token: str) -> str:
+    """A deliberately light stemmer: plural and possessive endings only."""
+    if token.endswith("'s"):
+        token = token[:-2]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    """What the assigner needs to know about one article; see :func:`featurize`."""
+
+    article_id: str
+    version: int
+    outlet: str | None
+    url_key: str | None
+    stream_time: datetime
+    fingerprint: str
+    signature: UInt32Array
+    n_shingles: int
+    terms: dict[int, float]  # hashed term bucket -> sublinear term frequency
+    entities: dict[str, float]  # canonical entity id -> weight (salience based)
+    phrases: frozenset[str]
+    event_type: str
+    event_date: date | None
+    date_precision: str
+    date_confidence: float
+
+    @property
+    def day_date(self) -> date | None:
+        """The event date when it is known to the day, else None."""
+        if self.event_date is not None and self.date_precision in _DAY_PRECISIONS:
+            return self.event_date
+        return None
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-serialisable form, for a topic between featurisation and assignment."""
+        return {
+            "article_id": self.article_id,
+            "version": self.version,
+            "outlet": self.outlet,
+            "url_key": self.url_key,
+            "stream_time": self.stream_time.isoformat(),
+            "fingerprint": self.fingerprint,
+            "signature": self.signature.tolist(),
+            "n_shingles": self.n_shingles,
+            "terms": [[k, v] for k, v in self.terms.items()],
+            "entities": self.entities,
+            "phrases": sorted(self.phrases),
+            "event_type": self.event_type,
+            "event_date": self.event_date.isoformat() if self.event_date else None,
+            "date_precision": self.date_precision,
+            "date_confidence": self.date_confidence,
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> ArticleFeatures:
+        return cls(
+            article_id=str(rec["article_id"]),
+            version=int(rec["version"]),
+            outlet=rec.get("outlet"),
+            url_key=rec.get("url_key"),
+            stream_time=datetime.fromisoformat(rec["stream_time"]),
+            fingerprint=str(rec["fingerprint"]),
+            signature=np.asarray(rec["signature"], dtype=np.uint32),
+            n_shingles=int(rec["n_shingles"]),
+            terms={int(k): float(v) for k, v in rec["terms"]},
+            entities={str(k): float(v) for k, v in rec["entities"].items()},
+            phrases=frozenset(rec.get("phrases", [])),
+            event_type=str(rec.get("event_type", "other")),
+            event_date=date.fromisoformat(rec["event_date"]) if rec.get("event_date") else None,
+            date_precision=str(rec.get("date_precision", Precision.UNKNOWN.value)),
+            date_confidence=float(rec.get("date_confidence", 0.0)),
+        )
+
+
+def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple[UInt32Array, int]:
+    """MinHash signature of the set of word ``shingle_size``-grams, and that set's size."""
+    hashes = np.fromiter((token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    k = min(shingle_size, len(hashes))
+    if k == 0:
+        return np.full(perms, 0xFFFFFFFF, dtype=np.uint32), 0
+    n = len(hashes) - k + 1
+    combined = hashes[:n].copy()
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    for i in range(1, k):
+        combined = combined * mult + hashes[i : i + n]  # wraps modulo 2**64 on purpose
+    shingles = np.unique((combined >> np.uint64(32)) ^ (combined & _MASK32))
+    a, b = _permutations(perms)
+    permuted = (np.outer(shingles, a) + b) % _MERSENNE  # a, x < 2**32 so no overflow
+    return (permuted & _MASK32).min(axis=0).astype(np.uint32), len(shingles)
+
+
+def _url_key(url: str | None) -> str | None:
+    if not url:
+        return None
+    key = url.strip().lower().split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    for prefix in ("https://", "http://"):
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+    return key.removeprefix("www.") or None
+
+
+def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> ArticleFeatures:
+    """Compute an article's features; raises RejectedInput when it has no words at all."""
+    cfg = config or DedupConfig()
+    clean = article.article
+    normalised = normalise_text(clean.text)
+    if not normalised:
+        raise RejectedInput(f"article {clean.article_id} has no words to deduplicate on", reason="no_words")
+    tokens = normalised.split(" ")[:_MAX_TOKENS]
+    signature, n_shingles = minhash_signature(tokens, cfg.shingle_size, cfg.minhash_perms)
+
+    counts: Counter[int] = Counter()
+    for tok in tokens:
+        if len(tok) > 1 and tok not in _STOP:
+            counts[token_hash(_stem(tok)) % cfg.term_buckets] += 1
+    if clean.title and cfg.title_boost > 0 and not normalised.startswith(normalise_text(clean.title)):
+        for tok in normalise_text(clean.title).split(" "):
+            if len(tok) > 1 and tok not in _STOP:
+                counts[token_hash(_stem(tok)) % cfg.term_buckets] += 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_terms_per_article]
+    terms = {bucket: 1.0 + math.log(tf) for bucket, tf in top}
+
+    entities: dict[str, float] = {}
+    for ent in article.entities:
+        if not ent.id:
+            continue
+        weight = 0.25 + ent.salience if ent.salience > 0 else min(1.0, 0.25 + 0.15 * ent.count)
+        entities[ent.id.lower()] = max(entities.get(ent.id.lower(), 0.0), weight)
+
+    phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
+    ed = article.event_date
+    stream_time = clean.published_at or clean.fetched_at
+    if stream_time.tzinfo is None:
+        stream_time = stream_time.replace(tzinfo=UTC)
+    return ArticleFeatures(
+        article_id=clean.article_id,
+        version=clean.version,
+        outlet=(clean.outlet or clean.site_name or "").strip().lower() or None,
+        url_key=_url_key(clean.canonical_url or clean.url),
+        stream_time=stream_time,
+        fingerprint=hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:24],
+        signature=signature,
+        n_shingles=n_shingles,
+        terms=terms,
+        entities=entities,
+        phrases=phrases,
+        event_type=(article.event_type or "other").lower(),
+        event_date=ed.date if ed else None,
+        date_precision=ed.precision.value if ed else Precision.UNKNOWN.value,
+        date_confidence=ed.confidence if ed else 0.0,
+    )

@@ -1,0 +1,116 @@
+"""How similar an article is to an event: content, entities, key phrases, type, dates, time.
+
+Each signal is a number in [0, 1]; signals a side does not have (no entities,
+no key phrases) are left out and the weights of the others renormalised, so
+articles from a thin extractor are judged on what they do have. Dates act as a
+veto rather than as evidence of sameness: two well-resolved days that are
+several days apart almost always mean two events with the same actors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from services.deduplicator.config import DedupConfig
+from services.deduplicator.features import ArticleFeatures
+from services.deduplicator.state import EventState
+
+K = TypeVar("K", int, str)
+
+_DAY = {"minute", "hour", "day"}
+_MONTH = _DAY | {"week", "month"}
+_YEAR = _MONTH | {"year"}
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A combined similarity and the parts it was made of (kept for explanations and tests)."""
+
+    total: float
+    content: float
+    entities: float | None
+    phrases: float | None
+    date_factor: float
+    decay: float
+
+
+def weighted_cosine(a: Mapping[K, float], b: Mapping[K, float], weight: Callable[[K], float]) -> float:
+    """Cosine of two sparse vectors after multiplying every coordinate by ``weight(key)``."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    dot = 0.0
+    for k, v in small.items():
+        w = large.get(k)
+        if w is not None:
+            iw = weight(k)
+            dot += v * w * iw * iw
+    if dot == 0.0:
+        return 0.0
+    na = math.sqrt(sum((v * weight(k)) ** 2 for k, v in a.items()))
+    nb = math.sqrt(sum((v * weight(k)) ** 2 for k, v in b.items()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def _top(votes: Mapping[str, float]) -> str | None:
+    return max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0] if votes else None
+
+
+def date_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
+    """1 without evidence; a bonus above 1 for the same day; a veto factor for a clear conflict."""
+    if feat.event_date is None or feat.date_confidence < cfg.min_date_confidence:
+        return 1.0
+    prec = feat.date_precision
+    if prec in _DAY and event.day_votes:
+        top = _top(event.day_votes)
+        if top is not None:
+            gap = abs((feat.event_date - date.fromisoformat(top)).days)
+            if gap > cfg.date_conflict_days:
+                return cfg.date_conflict_factor
+            return 1.0 + cfg.same_day_bonus if gap <= 1 else 1.0
+    if prec in _MONTH and event.month_votes:
+        top = _top(event.month_votes)
+        if top is not None and top != feat.event_date.strftime("%Y-%m"):
+            # a neighbouring month is weak evidence (month-end events, loose resolution)
+            y, m = (int(x) for x in top.split("-"))
+            months_apart = abs((feat.event_date.year - y) * 12 + feat.event_date.month - m)
+            return 0.8 if months_apart <= 1 else cfg.date_conflict_factor * 2
+    if prec in _YEAR and event.year_votes:
+        top = _top(event.year_votes)
+        if top is not None and abs(int(top) - feat.event_date.year) >= 1:
+            return cfg.date_conflict_factor * 2
+    return 1.0
+
+
+def score_event(
+    feat: ArticleFeatures,
+    event: EventState,
+    cfg: DedupConfig,
+    term_idf: Callable[[int], float],
+    entity_idf: Callable[[str], float],
+) -> Score:
+    """Similarity of an article to an event, in [0, ~1.1]."""
+    content = weighted_cosine(feat.terms, event.terms, term_idf)
+    parts = [(cfg.weight_content, content)]
+    ents: float | None = None
+    if feat.entities and event.entities:
+        ents = weighted_cosine(feat.entities, event.entities, entity_idf)
+        parts.append((cfg.weight_entities, ents))
+    phr: float | None = None
+    if feat.phrases and event.phrases:
+        shared = sum(1 for p in feat.phrases if p in event.phrases)
+        phr = shared / min(len(feat.phrases), len(event.phrases))
+        parts.append((cfg.weight_phrases, phr))
+    total = sum(w * s for w, s in parts) / sum(w for w, _ in parts)
+    if feat.event_type != "other" and event.event_types:
+        top_type = event.event_types.most_common(1)[0][0]
+        if top_type != "other":
+            total += cfg.event_type_bonus if top_type == feat.event_type else -cfg.event_type_bonus
+    factor = date_factor(feat, event, cfg)
+    gap_days = abs((feat.stream_time - event.last_time).total_seconds()) / 86400.0
+    decay = 0.5 ** (gap_days / cfg.decay_days)
+    return Score(max(0.0, total) * factor * decay, content, ents, phr, factor, decay)

@@ -1,0 +1,151 @@
+"""The deduplicator's state records: one per retained article, one per live event.
+
+Both serialise to plain JSON dicts (keys ``a:<article id>`` and ``e:<event id>``)
+so the wiring can keep them in a changelog-backed table and rebuild the
+in-memory indexes from them after a restart or rebalance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+ARTICLE_PREFIX = "a:"
+EVENT_PREFIX = "e:"
+
+_MAX_PHRASES = 60
+_MAX_DATE_KEYS = 12
+
+
+@dataclass(slots=True)
+class ArticleState:
+    """What is kept about an article once decided: enough to spot copies and replay the decision."""
+
+    article_id: str
+    version: int
+    seq: int
+    fingerprint: str
+    signature: npt.NDArray[np.uint32]
+    n_shingles: int
+    outlet: str | None
+    url_key: str | None
+    stream_time: datetime
+    event_id: str
+    term_keys: npt.NDArray[np.uint32]  # hashed terms counted in the document frequencies
+    entity_ids: tuple[str, ...]  # entity ids counted in the entity document frequencies
+    index_keys: tuple[int, ...]  # the hashed terms this article put into the event index
+    decision: dict[str, Any]  # role, duplicate_of, confidences, event decision, merges
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "version": self.version,
+            "seq": self.seq,
+            "fingerprint": self.fingerprint,
+            "signature": self.signature.tolist(),
+            "n_shingles": self.n_shingles,
+            "outlet": self.outlet,
+            "url_key": self.url_key,
+            "stream_time": self.stream_time.isoformat(),
+            "event_id": self.event_id,
+            "term_keys": self.term_keys.tolist(),
+            "entity_ids": list(self.entity_ids),
+            "index_keys": list(self.index_keys),
+            "decision": self.decision,
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> ArticleState:
+        return cls(
+            article_id=str(rec["article_id"]),
+            version=int(rec["version"]),
+            seq=int(rec["seq"]),
+            fingerprint=str(rec["fingerprint"]),
+            signature=np.asarray(rec["signature"], dtype=np.uint32),
+            n_shingles=int(rec["n_shingles"]),
+            outlet=rec.get("outlet"),
+            url_key=rec.get("url_key"),
+            stream_time=datetime.fromisoformat(rec["stream_time"]),
+            event_id=str(rec["event_id"]),
+            term_keys=np.asarray(rec["term_keys"], dtype=np.uint32),
+            entity_ids=tuple(rec.get("entity_ids", ())),
+            index_keys=tuple(int(k) for k in rec.get("index_keys", ())),
+            decision=dict(rec["decision"]),
+        )
+
+
+@dataclass(slots=True)
+class EventState:
+    """A consolidated event: summed article vectors (idf is applied when comparing) and votes."""
+
+    event_id: str
+    seq: int
+    first_time: datetime
+    last_time: datetime
+    article_ids: list[str] = field(default_factory=list)
+    n_articles: int = 0
+    terms: dict[int, float] = field(default_factory=dict)
+    entities: dict[str, float] = field(default_factory=dict)
+    phrases: Counter[str] = field(default_factory=Counter)
+    event_types: Counter[str] = field(default_factory=Counter)
+    day_votes: dict[str, float] = field(default_factory=dict)  # ISO day -> summed confidence
+    month_votes: dict[str, float] = field(default_factory=dict)  # "YYYY-MM" -> summed confidence
+    year_votes: dict[str, float] = field(default_factory=dict)  # "YYYY" -> summed confidence
+    merged_from: list[str] = field(default_factory=list)
+
+    def trim(self, max_terms: int, max_articles: int) -> None:
+        """Keep the state bounded: the heaviest terms, the latest article ids, the top phrases."""
+        if len(self.terms) > max_terms:
+            keep = sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:max_terms]
+            self.terms = dict(keep)
+        if len(self.article_ids) > max_articles:
+            self.article_ids = self.article_ids[-max_articles:]
+        if len(self.phrases) > _MAX_PHRASES:
+            self.phrases = Counter(dict(self.phrases.most_common(_MAX_PHRASES)))
+        for votes in (self.day_votes, self.month_votes, self.year_votes):
+            if len(votes) > _MAX_DATE_KEYS:
+                top = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_DATE_KEYS]
+                votes.clear()
+                votes.update(top)
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "seq": self.seq,
+            "first_time": self.first_time.isoformat(),
+            "last_time": self.last_time.isoformat(),
+            "article_ids": list(self.article_ids),
+            "n_articles": self.n_articles,
+            "terms": [[k, v] for k, v in self.terms.items()],
+            "entities": dict(self.entities),
+            "phrases": dict(self.phrases),
+            "event_types": dict(self.event_types),
+            "day_votes": dict(self.day_votes),
+            "month_votes": dict(self.month_votes),
+            "year_votes": dict(self.year_votes),
+            "merged_from": list(self.merged_from),
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> EventState:
+        return cls(
+            event_id=str(rec["event_id"]),
+            seq=int(rec["seq"]),
+            first_time=datetime.fromisoformat(rec["first_time"]),
+            last_time=datetime.fromisoformat(rec["last_time"]),
+            article_ids=list(rec.get("article_ids", [])),
+            n_articles=int(rec.get("n_articles", 0)),
+            terms={int(k): float(v) for k, v in rec.get("terms", [])},
+            entities={str(k): float(v) for k, v in rec.get("entities", {}).items()},
+            phrases=Counter(rec.get("phrases", {})),
+            event_types=Counter(rec.get("event_types", {})),
+            day_votes={str(k): float(v) for k, v in rec.get("day_votes", {}).items()},
+            month_votes={str(k): float(v) for k, v in rec.get("month_votes", {}).items()},
+            year_votes={str(k): float(v) for k, v in rec.get("year_votes", {}).items()},
+            merged_from=list(rec.get("merged_from", [])),
+        )
