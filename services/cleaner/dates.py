@@ -1,0 +1,72 @@
+"""Choosing the publication time and recording where it came from.
+
+Order of trust: a stamp in the text the reader sees (``text_stamp``), the
+page's own metadata (``html_meta``, via htmldate), a date in the URL (``url``),
+the feed entry (``feed``). Fetch time is deliberately *not* used as a
+publication time: ``CleanArticle.fetched_at`` already carries it and a guess
+would look like a fact downstream; with no evidence the source is ``unknown``.
+
+When no zone is known, the naive wall time is stored as if it were UTC with
+``published_tz_known=False`` (see :mod:`services.cleaner.stamps`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.cleaner.html_extract import HtmlResult
+from services.cleaner.plaintext import PlainResult
+from services.cleaner.stamps import Stamp
+from shared.contracts.articles import DateSource, RawArticle
+
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_-]?([01]\d)[/_-]?([0-3]\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class DateChoice:
+    published_at: datetime | None = None
+    source: DateSource = DateSource.UNKNOWN
+    tz: str | None = None
+    tz_known: bool = False
+    modified_at: datetime | None = None
+
+
+def url_date(url: str | None) -> datetime | None:
+    """Date embedded in a URL path (/2022/02/12/, -20220212-), midnight, zone unknown."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0]
+    for match in _URL_DATE.finditer(path):
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            return datetime(year, month, day, tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _from_stamp(stamp: Stamp, modified: datetime | None) -> DateChoice:
+    return DateChoice(stamp.when, DateSource.TEXT_STAMP, stamp.tz_label, stamp.tz_known, modified)
+
+
+def resolve_published(raw: RawArticle, html: HtmlResult | None, plain: PlainResult | None) -> DateChoice:
+    """Pick the most trustworthy publication time available for the article."""
+    modified = plain.modified.when if plain is not None and plain.modified is not None else None
+    if plain is not None and plain.published is not None:
+        return _from_stamp(plain.published, modified)
+    if html is not None and html.published is not None:
+        return DateChoice(html.published, DateSource.HTML_META, html.published_tz, html.published_tz_known, modified)
+    for url in (raw.canonical_url, raw.url):
+        found = url_date(url)
+        if found is not None:
+            return DateChoice(found, DateSource.URL, None, False, modified)
+    if raw.feed is not None and raw.feed.published is not None:
+        value = raw.feed.published
+        if value.tzinfo is None:
+            return DateChoice(value.replace(tzinfo=UTC), DateSource.FEED, None, False, modified)
+        return DateChoice(value.astimezone(UTC), DateSource.FEED, "UTC", True, modified)
+    if plain is not None and plain.modified is not None:
+        return DateChoice(None, DateSource.UNKNOWN, None, False, modified)
+    return DateChoice(modified_at=modified)

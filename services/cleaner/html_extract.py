@@ -1,0 +1,89 @@
+"""Main text and metadata of an HTML page, via trafilatura (which uses htmldate for dates).
+
+trafilatura is kept as the extractor rather than hand-written parsing: it is
+maintained, multilingual and scores well on the public extraction benchmarks.
+Its text output keeps one paragraph per line, which becomes ``paragraphs``.
+A second pass (:mod:`services.cleaner.refine`) trims what it commonly lets
+through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import trafilatura
+
+from services.cleaner.decoding import normalise_line
+
+_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+@dataclass
+class HtmlResult:
+    """What trafilatura found in one page."""
+
+    paragraphs: list[str]
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    site_name: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    published: datetime | None = None
+    published_tz_known: bool = False
+    published_tz: str | None = None
+
+
+def _parse_date(raw: str | None) -> tuple[datetime | None, bool, str | None]:
+    """htmldate output -> (UTC datetime, zone known, zone label). Date-only values are zone-unknown."""
+    if not raw:
+        return None, False, None
+    try:
+        value = datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            value = datetime.strptime(raw[:19], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            try:
+                value = datetime.strptime(raw[:10], "%Y-%m-%d")
+            except ValueError:
+                return None, False, None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC), False, None
+    offset = value.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    label = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return value.astimezone(UTC), True, label
+
+
+def _authors(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    return [name.strip() for name in raw.split(";") if name.strip()]
+
+
+def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
+    """Run trafilatura on a page; None when it finds no main text."""
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params=_DATE_PARAMS,
+    )
+    if doc is None or isinstance(doc, dict) or not doc.text:
+        return None
+    paragraphs = [p for p in (normalise_line(line) for line in doc.text.split("\n")) if p]
+    published, tz_known, tz_label = _parse_date(doc.date)
+    return HtmlResult(
+        paragraphs=paragraphs,
+        title=normalise_line(doc.title) if doc.title else None,
+        authors=_authors(doc.author),
+        site_name=doc.sitename or None,
+        canonical_url=doc.url or None,
+        language=doc.language or None,
+        published=published,
+        published_tz_known=tz_known,
+        published_tz=tz_label,
+    )

@@ -1,0 +1,23 @@
+"""Tunable limits of the cleaner, kept in one place so the wiring can override them.
+
+The defaults are conservative: 5 MB is far above any real article page (the
+largest page of the extraction benchmark is well under 1 MB) yet small enough
+that one hostile message cannot stall a worker for long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CleanerLimits:
+    """Size and quality thresholds applied to every input."""
+
+    max_bytes: int = 5_000_000  # raw body size above which input is rejected as too_large
+    min_words: int = 25  # fewer words of main text than this: not an article
+    min_chars: int = 120  # fewer characters of main text than this: not an article
+    max_control_ratio: float = 0.02  # share of control characters above which text counts as binary
+
+
+DEFAULT_LIMITS = CleanerLimits()

@@ -1,0 +1,88 @@
+"""Line patterns of scraped-page boilerplate, grouped by what they are.
+
+These are generic web-page furniture (share bars, ad slots, teasers, credits,
+bylines), written from how news sites lay out pages, not from any one article.
+Phrase lists only catch the common cases; :mod:`services.cleaner.plaintext`
+adds structural rules and the per-outlet learner for the rest.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SOCIAL = (
+    r"(?:share|shares|tweet|pin|email|e-mail|print|whatsapp|facebook|twitter|x|linkedin|telegram|reddit"
+    r"|copy link|comments?)"
+)
+
+# Whole-line furniture: ad slots, share bars, trailers, teaser headers.
+FURNITURE = re.compile(
+    rf"""^(?:
+        advertisements?|sponsored(?:\s+content)?|ads?|promoted|paid\s+content|story\s+continues\s+below.*
+      | (?:read|see|watch|listen)\s+(?:also|more|next)\b.*|also\s+(?:read|see|watch)\b.*|more\s+on\s+this\b.*
+      | related(?:\s+(?:articles?|stories|news|posts?|coverage|content|topics|links?))?(?:\s*:.{{0,120}})?
+      | recommended(?:\s+(?:for\s+you|stories|articles))?|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested\s+in).*
+      | trending(?:\s+(?:now|stories|news))?|most\s+(?:read|popular|viewed)|top\s+stories|latest\s+news
+      | leave\s+a\s+(?:comment|reply)|post\s+a\s+comment|\d+\s+comments?|no\s+comments?(?:\s+yet)?|comments?
+      | source\s*site(?:[-\s]*\d+)?|source\s*link
+      | follow(?:\s+us)?\s*(?:on\b|:).{{0,80}}|follow
+      | (?:[•·*|]\s*)?{_SOCIAL}(?:\s*(?:this|the)?\s*(?:article|story|post|page))?(?:\s+on\s+\w+)?
+      | (?:{_SOCIAL}\s*[|•·/]?\s*){{2,}}
+      | sign\s+up\b.{{0,80}}|subscribe\b.{{0,80}}|click\s+here\b.{{0,80}}|download\s+the\s+app\b.*
+      | (?:all\s+rights\s+reserved|copyright|©).{{0,120}}|skip\s+to\s+(?:main\s+)?content|back\s+to\s+top
+      | (?:image|photo|video)\s+gallery|loading\.*|view\s+comments?|show\s+comments?
+    )[.:!]?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Known tracker and ad-server hosts that leak into scraped text as bare lines.
+TRACKER = re.compile(
+    r"scorecardresearch|doubleclick|googletag|google-analytics|googlesyndication|outbrain|taboola|"
+    r"chartbeat|quantserve|adsystem|adservice|facebook\.com/tr|pixel\.",
+    re.IGNORECASE,
+)
+
+# A line that is only a host, URL, handle or hashtag list (embeds, trackers, link leftovers).
+LINK_ONLY = re.compile(
+    r"^(?:[\W_]*(?:https?://\S+|www\.\S+|pic\.twitter\.com/\S+|[\w-]+(?:\.[\w-]+)+(?:/\S*)?|@\w+|#\w+)[\W_]*)+$"
+)
+
+# Image captions' credits: "IMAGE: AP", "File image by ...", "(Photo: Reuters)", "... Image from Twitter/...".
+_MEDIA = r"(?:file\s+)?(?:images?|photos?|pictures?|pics?|photographs?|illustrations?|graphics?|videos?|visuals?)"
+IMAGE_CREDIT = re.compile(
+    rf"""^(?:
+        \(?(?:representational|representative|file|featured|top|lead|cover)?\s*{_MEDIA}\s*(?:credits?|courtesy)?\s*
+            (?::|\||by\b|from\b|of\b|courtesy\b|via\b|source\b|used\b|for\s+representation\b).{{0,220}}
+      | .{{0,220}}\b{_MEDIA}\s*(?:credits?\s*:?|courtesy\s*:?|from|by|via|:)\s*[^.!?]{{1,90}}
+      | .{{0,200}}\((?:{_MEDIA}|credits?|source)\s*:[^)]{{1,80}}\)\s*
+      | .{{0,200}}\b(?:getty\s+images|shutterstock|ap\s+photo|afp\s+photo|reuters\s+photo|pti\s+photo
+                    |ians\s+photo)\b[^.!?]{{0,80}}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Bylines; the name group becomes an author.
+BYLINE = re.compile(
+    r"^(?i:(?:reported|written|posted|edited|compiled|text|story|words|report)\s+by|by|author|authors|reporter)"
+    r"\s*:?\s*(?P<name>[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&|de|van|von|da|del|bin|al)){0,5})"
+    r"(?:\s*[,|/•-]\s*.{0,80})?$"
+)
+
+# Embedded-post attribution: "— The White House (@WhiteHouse) February 12, 2022".
+EMBED_ATTRIBUTION = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s*.{0,40}\d{4}$")
+
+# Trailing embed links inside a content line.
+TRAILING_LINKS = re.compile(r"(?:\s+(?:pic\.twitter\.com/\w+|https?://t\.co/\w+))+\s*$")
+
+# Bullets that start list items of related headlines.
+BULLET = re.compile(r"^\s*(?:[-•·*▪►»–—]|\d{1,2}[.)])\s+")
+
+SENTENCE_END = re.compile(r"""[.!?…]["')\]]*$""")
+
+ERROR_PAGE = re.compile(
+    r"\b(?:404|403|500|502|503)\b.{0,40}\b(?:not\s+found|forbidden|error|unavailable)\b|"
+    r"\bpage\s+(?:not\s+found|cannot\s+be\s+found|does\s+not\s+exist|you\s+requested)\b|"
+    r"\baccess\s+denied\b|\bjust\s+a\s+moment\b|\benable\s+(?:javascript|cookies)\b|"
+    r"\bare\s+you\s+a\s+robot\b|\bcaptcha\b|\bsubscribe\s+to\s+(?:continue|read)\b",
+    re.IGNORECASE,
+)

@@ -1,0 +1,225 @@
+"""Boilerplate removal and metadata recovery for scraped plain text.
+
+Three layers, from cheapest to most general:
+
+1. line patterns (:mod:`services.cleaner.patterns`): share bars, ad slots,
+   teasers, credits, bylines, stamps; bylines and stamps become metadata;
+2. structure: short non-sentence lines sandwiched between removed lines (image
+   alt text, widget labels), trailing runs of list-like headline lines (related
+   links), repeats of the headline (kicker + title) and exact duplicate lines;
+3. the per-outlet :class:`~services.cleaner.learner.BoilerplateLearner`.
+
+Paragraphs follow the source's layout: blocks separated by blank lines, each
+line of a block its own paragraph unless it is a hard wrap (no sentence end,
+next line starting in lower case).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from services.cleaner import patterns as pat
+from services.cleaner.decoding import normalise_line
+from services.cleaner.learner import BoilerplateLearner
+from services.cleaner.stamps import Stamp, header_stamp, parse_stamp, stamp_kind
+
+_WORD = re.compile(r"\w+")
+_HEADER_SCAN = 6  # a date/outlet header line is only looked for among the first lines
+
+
+@dataclass
+class _Line:
+    text: str
+    block: int
+    removed: bool = False
+
+
+@dataclass
+class PlainResult:
+    """What the plain-text cleaner recovered from one document."""
+
+    title: str | None
+    paragraphs: list[str]
+    removed_lines: int
+    published: Stamp | None = None
+    modified: Stamp | None = None
+    authors: list[str] = field(default_factory=list)
+    site_name: str | None = None
+    candidate_lines: list[str] = field(default_factory=list)
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def is_sentence(text: str) -> bool:
+    return bool(pat.SENTENCE_END.search(text))
+
+
+def looks_like_headline(text: str) -> bool:
+    """A title line: 3..30 words, not ending like a sentence (questions and exclamations allowed)."""
+    n = _words(text)
+    if not 3 <= n <= 30 or len(text) > 220:
+        return False
+    return not text.endswith((".", ":", ";", ",")) or text.endswith("...")
+
+
+def _is_fragment(text: str) -> bool:
+    """Widget label or alt text: at most four words, no sentence punctuation."""
+    return _words(text) <= 4 and not is_sentence(text)
+
+
+def _split_lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    block = 0
+    for raw in text.split("\n"):
+        line = normalise_line(raw)
+        if not line:
+            block += 1
+            continue
+        lines.append(_Line(line, block))
+    return lines
+
+
+class _Cleaner:
+    def __init__(self, lines: list[_Line], outlet: str | None, learner: BoilerplateLearner | None) -> None:
+        self.lines = lines
+        self.outlet = outlet
+        self.learner = learner
+        self.result = PlainResult(title=None, paragraphs=[], removed_lines=0)
+
+    def run(self) -> PlainResult:
+        self.result.candidate_lines = [ln.text for ln in self.lines]
+        for index, line in enumerate(self.lines):
+            self._classify(index, line)
+        self._sandwiched_fragments()
+        self._trailing_lists()
+        self._title()
+        self._duplicates()
+        self.result.removed_lines = sum(1 for ln in self.lines if ln.removed)
+        self.result.paragraphs = _paragraphs([ln for ln in self.lines if not ln.removed])
+        return self.result
+
+    def _classify(self, index: int, line: _Line) -> None:
+        text = line.text
+        kind = stamp_kind(text)
+        if kind is not None:
+            stamp = parse_stamp(text)
+            if kind == "published" and self.result.published is None:
+                self.result.published = stamp
+            elif kind == "updated" and self.result.modified is None:
+                self.result.modified = stamp
+            line.removed = True
+            return
+        if index < _HEADER_SCAN and self._header(text):
+            line.removed = True
+            return
+        byline = pat.BYLINE.match(text)
+        if byline and _words(text) <= 12:
+            name = byline.group("name").strip()
+            if name and name not in self.result.authors:
+                self.result.authors.append(name)
+            line.removed = True
+            return
+        if (
+            pat.FURNITURE.match(text)
+            or (pat.TRACKER.search(text) and _words(text) <= 6)
+            or pat.LINK_ONLY.match(text)
+            or (pat.IMAGE_CREDIT.match(text) and _words(text) <= 45)
+            or pat.EMBED_ATTRIBUTION.match(text)
+            or (self.learner is not None and self.outlet and self.learner.is_boilerplate(self.outlet, text))
+        ):
+            line.removed = True
+            return
+        stripped = pat.TRAILING_LINKS.sub("", text)
+        if stripped != text:
+            line.text = stripped.strip() or text
+
+    def _header(self, text: str) -> bool:
+        """'Outlet | @handle | 12 Feb 2022, 02:46 pm': a stamp with a time in a short non-sentence line."""
+        if _words(text) > 20 or (is_sentence(text) and "|" not in text):
+            return False
+        stamp = header_stamp(text)
+        if stamp is None:
+            return False
+        if self.result.published is None:
+            self.result.published = stamp
+        first = text.split("|", maxsplit=1)[0].strip()
+        if "|" in text and first and not re.search(r"\d", first) and _words(first) <= 5:
+            self.result.site_name = self.result.site_name or first
+        return True
+
+    def _sandwiched_fragments(self) -> None:
+        """Drop short fragments whose neighbours were removed as boilerplate (alt text, labels)."""
+        for i, line in enumerate(self.lines):
+            if line.removed or not _is_fragment(line.text):
+                continue
+            before = self.lines[i - 1].removed if i > 0 else True
+            after = self.lines[i + 1].removed if i + 1 < len(self.lines) else True
+            if before and after:
+                line.removed = True
+
+    def _trailing_lists(self) -> None:
+        """Drop a run of two or more list-like headline lines at the very end (related links)."""
+        tail: list[_Line] = []
+        for line in reversed(self.lines):
+            if line.removed:
+                continue
+            listy = pat.BULLET.match(line.text) is not None
+            if listy or (
+                tail and not is_sentence(line.text) and _words(line.text) <= 20 and line.block == tail[-1].block
+            ):
+                tail.append(line)
+                continue
+            break
+        if len(tail) >= 2 and any(pat.BULLET.match(ln.text) for ln in tail):
+            for line in tail:
+                line.removed = True
+
+    def _title(self) -> None:
+        """First remaining line when it looks like a headline; later lines repeating it go."""
+        remaining = [ln for ln in self.lines if not ln.removed]
+        if len(remaining) < 2 or not looks_like_headline(remaining[0].text):
+            return
+        first = remaining[0]
+        self.result.title = first.text
+        first.removed = True
+        title_key = _key(first.text)
+        for line in remaining[1:4]:
+            key = _key(line.text)
+            if key and key in title_key and not is_sentence(line.text):
+                line.removed = True
+
+    def _duplicates(self) -> None:
+        seen: set[str] = set()
+        for line in self.lines:
+            if line.removed or _words(line.text) < 6:
+                continue
+            key = _key(line.text)
+            if key in seen:
+                line.removed = True
+            seen.add(key)
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _paragraphs(lines: list[_Line]) -> list[str]:
+    """Lines back into paragraphs: hard-wrapped lines are joined, others stay separate."""
+    out: list[str] = []
+    prev: _Line | None = None
+    for line in lines:
+        text = line.text
+        if prev is not None and out and line.block == prev.block and not is_sentence(prev.text) and text[:1].islower():
+            out[-1] = f"{out[-1]} {text}"
+        else:
+            out.append(text)
+        prev = line
+    return out
+
+
+def clean_plain(text: str, outlet: str | None = None, learner: BoilerplateLearner | None = None) -> PlainResult:
+    """Clean repaired plain text; returns paragraphs and recovered metadata."""
+    return _Cleaner(_split_lines(text), outlet, learner).run()
