@@ -18,14 +18,14 @@ RETENTION_MS = str(7 * 24 * 3600 * 1000)
 
 
 def topic_configs(name: str) -> dict[str, str]:
-    if name == EventUpdate.TOPIC:
+    if name.endswith(EventUpdate.TOPIC):
         return {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
     return {"cleanup.policy": "delete", "retention.ms": RETENTION_MS}
 
 
 async def ensure_topics(settings: BaseServiceSettings, names: list[str] | None = None) -> list[str]:
     """Create missing topics; return the names created."""
-    wanted = names or list(TOPICS)
+    wanted = [settings.topic_prefix + n for n in (names or list(TOPICS))]
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:

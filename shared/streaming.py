@@ -17,7 +17,7 @@ import faust
 import structlog
 
 from shared.codec import Undecodable, codec_name, decode, encode, register_codecs
-from shared.contracts import TOPICS, DeadLetter, Message
+from shared.contracts import DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
 from shared.errors import WirewatchError
 from shared.logging import configure_logging
@@ -29,8 +29,18 @@ log = structlog.get_logger(__name__)
 Handler = Callable[[Any], Sequence[Message] | Awaitable[Sequence[Message]]]
 
 
+_topic_prefix = ""
+
+
+def topic_name(name: str) -> str:
+    """The broker-side name of a topic: the configured prefix plus the contract's name."""
+    return _topic_prefix + name
+
+
 def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> faust.App:
-    """A faust app for one service: its consumer group is ``wirewatch-<service>``."""
+    """A faust app for one service: its consumer group is ``<prefix>wirewatch-<service>``."""
+    global _topic_prefix
+    _topic_prefix = settings.topic_prefix
     configure_logging(settings.log_level, settings.log_format, service=service)
     register_codecs(settings.max_message_bytes)
     broker_credentials = None
@@ -60,12 +70,14 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
         "loghandlers": [],
     }
     options.update(overrides)
-    return faust.App(f"wirewatch-{service}", **options)
+    return faust.App(f"{settings.topic_prefix}wirewatch-{service}", **options)
 
 
-def topic_for(app: faust.App, model: type[Message], **kwargs: Any) -> faust.TopicT:
-    """The faust topic of a model, with its pydantic codec."""
-    return app.topic(model.TOPIC, value_type=None, key_type=str, value_serializer=codec_name(model), **kwargs)
+def topic_for(app: faust.App, model: type[Message], name: str | None = None, **kwargs: Any) -> faust.TopicT:
+    """The faust topic of a model (or another topic carrying the same schema), with its pydantic codec."""
+    return app.topic(
+        topic_name(name or model.TOPIC), value_type=None, key_type=str, value_serializer=codec_name(model), **kwargs
+    )
 
 
 def dead_letter_from(
@@ -113,8 +125,7 @@ class Outputs:
     """Sends messages to the topic of their model."""
 
     def __init__(self, app: faust.App, models: Iterable[type[Message]]) -> None:
-        self.topics = {m.TOPIC: topic_for(app, m) for m in models}
-        self.topics.setdefault(DeadLetter.TOPIC, topic_for(app, DeadLetter))
+        self.topics = {m.TOPIC: topic_for(app, m) for m in {*models, DeadLetter}}
 
     async def send(self, message: Message) -> None:
         topic = self.topics[message.TOPIC]
@@ -199,7 +210,3 @@ async def run_stage(
             offset=message.offset,
             key=message.key,
         )
-
-
-def all_topics(app: faust.App) -> dict[str, faust.TopicT]:
-    return {name: topic_for(app, model) for name, model in TOPICS.items()}

@@ -1,0 +1,102 @@
+"""Deduplicator wiring: articles.enriched → one consistent assignment view → articles.dedup.
+
+Two agents. ``route`` consumes ``articles.enriched`` on every worker (all
+partitions, in parallel), validates each article and forwards it to the
+internal single-partition topic ``articles.enriched.assign``. ``assign`` owns
+that partition: exactly one worker of the consumer group runs the
+assignment, so two workers decide exactly as one does; the others keep a
+standby copy of the state table and take over on failure or rebalance.
+
+The deduplicator's state lives in the ``dedup-state`` table, backed by its
+changelog topic: every decision's state changes are written there, and a
+worker that takes over rebuilds the in-memory index from the table.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+import structlog
+
+from shared.contracts import DedupDecision, EnrichedArticle, Message, utcnow
+from shared.settings import BaseServiceSettings
+from shared.streaming import Outputs, make_app, run_stage, topic_for
+from services.deduplicator.logic import Deduplicator
+
+SERVICE = "deduplicator"
+ASSIGN_TOPIC = "articles.enriched.assign"  # same schema as articles.enriched; one partition
+EVICT_EVERY_S = 60.0
+
+log = structlog.get_logger(__name__)
+settings = BaseServiceSettings()
+app = make_app(SERVICE, settings, table_standby_replicas=1)
+source = topic_for(app, EnrichedArticle)
+assign_topic = topic_for(app, EnrichedArticle, name=ASSIGN_TOPIC, partitions=1, internal=True)
+route_outputs = Outputs(app, [])
+assign_outputs = Outputs(app, [DedupDecision])
+state = app.Table(
+    "dedup-state",
+    partitions=1,
+    schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
+    help="Deduplicator records (articles, events) keyed by record id; compacted changelog.",
+)
+
+
+class _View:
+    """The in-memory index, rebuilt from the table after start-up or a rebalance."""
+
+    def __init__(self) -> None:
+        self.dedup = Deduplicator()
+        self.loaded = False
+        self.last_evict = time.monotonic()
+
+    def ensure_loaded(self) -> None:
+        if not self.loaded:
+            self.dedup.load((str(k), v) for k, v in state.items() if v is not None)
+            self.loaded = True
+            log.info("dedup_state_loaded", articles=self.dedup.n_articles, events=self.dedup.n_events)
+
+    def persist(self) -> None:
+        for key, record in self.dedup.drain_changes().items():
+            if record is None:
+                state.pop(key, None)
+            else:
+                state[key] = record
+
+
+view = _View()
+
+
+@app.on_partitions_revoked.connect
+async def _on_revoked(_app: Any, *, revoked: Any) -> None:
+    view.loaded = False
+
+
+async def _forward(article: EnrichedArticle) -> list[Message]:
+    await assign_topic.send(key="all", value=article)
+    return []
+
+
+def assign(article: EnrichedArticle) -> list[Message]:
+    view.ensure_loaded()
+    if time.monotonic() - view.last_evict > EVICT_EVERY_S:
+        evicted = view.dedup.evict(utcnow())
+        view.last_evict = time.monotonic()
+        if evicted:
+            log.info("dedup_evicted", count=evicted)
+    decision = view.dedup.process(article)
+    view.persist()
+    return [decision]
+
+
+@app.agent(source)
+async def route(stream: AsyncIterator[Any]) -> None:
+    await run_stage(SERVICE, route_outputs, _forward, stream.events(), EnrichedArticle)  # type: ignore[attr-defined]
+
+
+@app.agent(assign_topic)
+async def assign_articles(stream: AsyncIterator[Any]) -> None:
+    await run_stage(SERVICE, assign_outputs, assign, stream.events(), EnrichedArticle)  # type: ignore[attr-defined]

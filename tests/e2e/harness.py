@@ -1,0 +1,170 @@
+"""Start the real services against the real broker, each in its own process, isolated by a topic prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from services.sink.store import EventStore
+from shared.contracts import EventUpdate
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = ("sink", "deduplicator", "extractor", "cleaner", "fetcher")
+BOOTSTRAP = os.environ.get("WIREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def broker_available() -> bool:
+    host, port = BOOTSTRAP.split(",")[0].rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_broker() -> None:
+    if broker_available():
+        return
+    message = f"Kafka is not reachable at {BOOTSTRAP}: run `make kafka-up` (make test does)"
+    if os.environ.get("WIREWATCH_REQUIRE_KAFKA") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class Pipeline:
+    """Every service as a subprocess with its own log file; one prefix isolates topics and groups."""
+
+    def __init__(self, workdir: Path, watch_dir: Path, partitions: int = 2) -> None:
+        self.workdir = workdir
+        self.watch_dir = watch_dir
+        self.prefix = f"t{uuid.uuid4().hex[:8]}."
+        self.db_url = f"sqlite:///{workdir}/events.db"
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: dict[str, IO[bytes]] = {}
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "WIREWATCH_KAFKA_BOOTSTRAP": BOOTSTRAP,
+            "WIREWATCH_TOPIC_PREFIX": self.prefix,
+            "WIREWATCH_TOPIC_PARTITIONS": str(partitions),
+            "WIREWATCH_DATABASE_URL": self.db_url,
+            "WIREWATCH_WATCH_DIR": str(watch_dir),
+            "WIREWATCH_POLL_INTERVAL": "1",
+            "WIREWATCH_LOG_FORMAT": "json",
+        }
+        self._port = 6200 + (os.getpid() % 500) * 10
+
+    def create_topics(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "services.cli", "topics"], cwd=REPO, env=self.env, check=True, timeout=60
+        )
+
+    def start(self, service: str, name: str | None = None) -> None:
+        name = name or service
+        self._port += 1
+        log = (self.workdir / f"{name}.log").open("ab")
+        self.logs[name] = log
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}"],
+            cwd=REPO,
+            env={**self.env, "WIREWATCH_WEB_PORT": str(self._port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def start_all(self) -> None:
+        for service in SERVICES:
+            self.start(service)
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        proc = self.procs.pop(name)
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+        for log in self.logs.values():
+            log.close()
+
+    def alive(self) -> dict[str, int | None]:
+        return {name: p.poll() for name, p in self.procs.items()}
+
+    def events(self) -> list[EventUpdate]:
+        if not Path(self.db_url.removeprefix("sqlite:///")).exists():
+            return []
+        store = EventStore(self.db_url)
+        try:
+            return store.events()
+        finally:
+            store.close()
+
+    def article_rows(self) -> list[tuple[str, str]]:
+        store = EventStore(self.db_url)
+        try:
+            return [tuple(r) for r in store.execute("SELECT article_id, event_id FROM articles").fetchall()]
+        finally:
+            store.close()
+
+    def wait_for(self, what: str, predicate: Callable[[], bool], timeout: float = 150) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            dead = {n: rc for n, rc in self.alive().items() if rc is not None}
+            if dead:
+                raise AssertionError(f"services died while waiting for {what}: {dead}\n{self.tail()}")
+            time.sleep(1)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.tail()}")
+
+    def tail(self, lines: int = 15) -> str:
+        out = []
+        for name in self.logs:
+            text = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {name}\n" + "\n".join(text))
+        return "\n".join(out)
+
+    def delete_topics(self) -> None:
+        asyncio.run(_delete_prefixed(self.prefix))
+
+
+async def _delete_prefixed(prefix: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient  # noqa: PLC0415
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+def groups(events: list[EventUpdate]) -> list[set[str]]:
+    return sorted(({s.article_id for s in e.sources} for e in events), key=lambda g: sorted(g))
+
+
+def copy_samples(src: Path, dst: Path) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.glob("*.txt")):
+        shutil.copy(f, dst / f.name)
+    return dst
+
+
