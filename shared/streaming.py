@@ -49,6 +49,7 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
             username=settings.kafka_sasl_username,
             password=settings.kafka_sasl_password.get_secret_value(),
         )
+    (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {
         "broker": settings.broker_url,
         "broker_credentials": broker_credentials,
@@ -58,6 +59,7 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
         "producer_max_request_size": settings.max_message_bytes + 100_000,
+        "datadir": str(settings.data_dir / "faust" / "{conf.name}"),
         "web_host": settings.web_host,
         "web_port": settings.web_port,
         "web_bind": settings.web_host,

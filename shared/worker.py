@@ -16,8 +16,6 @@ def run_worker(app: faust.App, settings: BaseServiceSettings) -> None:
         loglevel=settings.log_level,
         override_logging=False,
         redirect_stdouts=True,
-        web_port=settings.web_port,
-        web_host=settings.web_host,
         quiet=True,
     )
     worker.execute_from_commandline()

@@ -60,6 +60,7 @@ class Pipeline:
             "WIREWATCH_TOPIC_PREFIX": self.prefix,
             "WIREWATCH_TOPIC_PARTITIONS": str(partitions),
             "WIREWATCH_DATABASE_URL": self.db_url,
+            "WIREWATCH_DATA_DIR": str(workdir / "var"),
             "WIREWATCH_WATCH_DIR": str(watch_dir),
             "WIREWATCH_POLL_INTERVAL": "1",
             "WIREWATCH_LOG_FORMAT": "json",
