@@ -1,0 +1,114 @@
+"""The date of the article's main event and whether the article announces or reports it.
+
+Why scoring instead of "first date wins": articles mention background dates
+("Before that, on December 7, they held a video conference") and carry
+publication stamps and tweet signatures. News puts the main event up front, so
+candidates are weighted by position and kind, stamp lines are ignored, dates
+inside quotes count less (they are relative to when the quote was said), and
+votes for the same day add up.
+
+Relative expressions ("on Thursday", "tomorrow") are only usable when the
+publication time is known: resolving them against the fetch time would invent
+a date, so they are then skipped and the event date stays unknown unless the
+text gives an explicit date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from services.extractor.temporal import Found, Reference
+from shared.contracts import EventDate, Precision, Tense
+
+_STAMP_LINE = re.compile(
+    r"(?i)\b(?:published|updated|posted|last modified|first published|print edition)\b|\|\s|^\s*[—–-]\s|@\w|©"
+)
+_DAY_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
+_KIND_WEIGHT = {"absolute": 1.0, "inferred_year": 0.95, "relative": 0.85, "time": 0.6}
+LEAD_CHARS = 700
+
+FUTURE_CUES = re.compile(
+    r"\b(?:will|shall|won't|'ll|scheduled|plans?\s+to|planned|planning|expected\s+to|set\s+to|is\s+to|are\s+to|"
+    r"to\s+be\s+held|upcoming|due\s+to\s+(?!the\b)|going\s+to|"
+    r"to\s+(?:hold|talk|meet|speak|visit|host|sign|attend|discuss|travel|announce|vote|launch|open))\b",
+    re.IGNORECASE,
+)
+PAST_CUES = re.compile(
+    r"\b(?:held|spoke|talked|met|discussed|told|warned|agreed|signed|ended|began|took\s+place|had\s+a|killed|died|"
+    r"struck|hit|was\s+held|were\s+held|arrested|urged|attacked|launched|won|lost|elected|voted|"
+    r"visited|hosted|collapsed|exploded|erupted)\b",
+    re.IGNORECASE,
+)
+
+
+def _stamp_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    return bool(_STAMP_LINE.search(line))
+
+
+def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventDate | None:
+    """The best-supported day among the article's day-precise mentions, or ``None``."""
+    votes: dict[date, float] = defaultdict(float)
+    evidence: dict[date, tuple[float, str]] = {}
+    length = max(len(text), 1)
+    for f in found:
+        m = f.mention
+        if m.precision not in _DAY_PRECISIONS:
+            continue
+        if f.kind in ("relative", "time") and not ref.reliable:
+            continue
+        if f.kind == "time" and m.reference != "absolute" and not ref.reliable:
+            continue
+        if _stamp_line(text, m.start):
+            continue
+        weight = _KIND_WEIGHT[f.kind]
+        if f.kind == "inferred_year" and not ref.reliable:
+            weight *= 0.9 if f.weekday_checked else 0.5
+        position = 1.0 if m.start < LEAD_CHARS else max(0.15, 1.0 - m.start / length)
+        weight *= position * (0.5 if f.quoted else 1.0)
+        day = m.value.date()
+        votes[day] += weight
+        if day not in evidence or weight > evidence[day][0]:
+            evidence[day] = (weight, m.text)
+    if not votes:
+        return None
+    best = max(votes, key=lambda d: (votes[d], -abs((d - ref.today).days)))
+    share = votes[best] / sum(votes.values())
+    confidence = 0.35 + 0.55 * share * min(1.0, votes[best])
+    if not ref.reliable:
+        confidence *= 0.8
+    return EventDate(
+        date=best, precision=Precision.DAY, confidence=round(min(confidence, 0.95), 3), evidence=evidence[best][1]
+    )
+
+
+def detect_tense(title: str | None, text: str, event: EventDate | None, ref: Reference) -> Tense:
+    """Announced (future) or reported (past), from the event date and tense cues in title and lead.
+
+    A known publication time settles it when the event day differs from the
+    publication day; otherwise future cues ("plan to", "will", "scheduled",
+    headline "X to meet Y") are weighed against past-tense verbs, the title
+    counting double.
+    """
+    if event is not None and ref.reliable:
+        today = ref.today
+        if event.date > today:
+            return Tense.ANNOUNCED
+        if (today - event.date).days >= 1:
+            return Tense.REPORTED
+    lead = text[:LEAD_CHARS]
+    title = title or ""
+    if title and lead.startswith(title):
+        lead = lead[len(title) :]
+    future = 2 * len(FUTURE_CUES.findall(title)) + len(FUTURE_CUES.findall(lead))
+    past = 2 * len(PAST_CUES.findall(title)) + len(PAST_CUES.findall(lead))
+    if future > past:
+        return Tense.ANNOUNCED
+    if past > future:
+        return Tense.REPORTED
+    return Tense.UNKNOWN

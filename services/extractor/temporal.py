@@ -1,0 +1,398 @@
+"""Date and time expressions, resolved against the article's reference time.
+
+Why hand-written patterns instead of dateparser: news dates come in a handful
+of shapes ("this Saturday, February 12", "on Thursday", "12 Feb 2022",
+"11:04 am ET"), we need each mention's offsets and precision, and the rules for
+weekdays and missing years depend on the article (its tense, whether its
+publication time is known) — and a regex pass costs microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal
+
+from services.extractor.timezones import ZONE_PATTERN, to_utc, zone
+from shared.contracts import Precision, TemporalMention
+
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a few": 3, "several": 3, "a couple of": 2,
+}  # fmt: skip
+
+# Month and weekday names must be capitalised: "may", "march" and "sat" are ordinary words.
+_MONTH = r"(?P<month>" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_MOD = r"(?:(?P<mod>(?i:this|next|last|coming|past|on|by|until|from|since))\s+)?"
+_PART = r"(?:\s+(?P<part>(?i:morning|afternoon|evening|night)))?"
+_NUM = (
+    r"(?P<num>\d{1,3}|(?i:a couple of|a few|several|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve))"
+)
+_UNIT = r"(?P<unit>(?i:day|week|month|year))s?"
+
+_FUTURE_CUE = re.compile(
+    r"\b(?:will|shall|'ll|scheduled|plans?|planned|planning|expected|set to|due to (?!the\b)|upcoming|"
+    r"going to|is to|are to|to be held|to hold|to meet|to talk|to speak|to visit|would)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?]['\"”’]?\s+(?=[A-Z\"“‘])|\n")
+_QUOTES = "\"“”"
+
+Kind = Literal["absolute", "inferred_year", "relative", "time"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The moment relative expressions are resolved against.
+
+    ``reliable`` is False when it is only the fetch time (or a publication time
+    the cleaner itself took from the fetch): relative expressions then resolve,
+    but must not be trusted as the article's event date. ``anchor_year`` is the
+    year missing-year dates are placed near when the reference is unreliable:
+    the latest year the text itself mentions, if any.
+    """
+
+    moment: datetime
+    source: Literal["published_at", "fetched_at"]
+    reliable: bool
+    tz: tzinfo | None = None
+    anchor_year: int | None = None
+
+    @property
+    def local(self) -> datetime:
+        return self.moment.astimezone(self.tz or UTC)
+
+    @property
+    def today(self) -> date:
+        return self.local.date()
+
+
+@dataclass(frozen=True)
+class Found:
+    """A resolved temporal mention and what the event-date picker needs to know about it."""
+
+    mention: TemporalMention
+    kind: Kind
+    quoted: bool
+    weekday_checked: bool = False
+
+
+@dataclass(frozen=True)
+class _Value:
+    when: datetime  # naive, local wall-clock time of the reference's zone unless ``tz`` says otherwise
+    precision: Precision
+    kind: Kind
+    tz: tzinfo | None = None
+    weekday_checked: bool = False
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    begin = 0
+    for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
+        begin = m.end()
+    stop = _SENTENCE_END.search(text, end)
+    return text[begin : stop.start() if stop else len(text)]
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Whether ``start`` lies inside a quotation in its paragraph (odd number of quotes before it)."""
+    para_start = text.rfind("\n", 0, start) + 1
+    before = text[para_start:start]
+    straight = before.count('"')
+    return straight % 2 == 1 or before.count("“") > before.count("”")
+
+
+def nearest_year(month: int, day: int, around: date) -> date | None:
+    """The date with this month/day nearest to ``around`` (previous, same or next year)."""
+    best: date | None = None
+    for year in (around.year - 1, around.year, around.year + 1):
+        try:
+            cand = date(year, month, day)
+        except ValueError:
+            continue
+        if best is None or abs((cand - around).days) < abs((best - around).days):
+            best = cand
+    return best
+
+
+def _year_for_weekday(month: int, day: int, weekday: int, anchor: int) -> int | None:
+    """The year nearest ``anchor`` in which month/day falls on ``weekday`` (within 6 years)."""
+    for delta in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6):
+        try:
+            if date(anchor + delta, month, day).weekday() == weekday:
+                return anchor + delta
+        except ValueError:
+            return None
+    return None
+
+
+class _Resolver:
+    """Resolves one article's matches; holds the reference and the text for context rules."""
+
+    def __init__(self, text: str, ref: Reference) -> None:
+        self.text = text
+        self.ref = ref
+
+    def month_day(self, m: re.Match[str]) -> _Value | None:
+        month = MONTHS[m.group("month").lower().rstrip(".")]
+        day = int(m.group("day"))
+        wd_name = m.groupdict().get("weekday")
+        weekday = WEEKDAYS[wd_name.lower()] if wd_name else None
+        if m.group("year"):
+            try:
+                return _Value(datetime(int(m.group("year")), month, day), Precision.DAY, "absolute")
+            except ValueError:
+                return None
+        if not 1 <= day <= 31:
+            return None
+        if not self.ref.reliable and weekday is not None:
+            year = _year_for_weekday(month, day, weekday, self.ref.anchor_year or self.ref.today.year)
+            if year is not None:
+                return _Value(datetime(year, month, day), Precision.DAY, "inferred_year", weekday_checked=True)
+        around = self.ref.today if self.ref.reliable or self.ref.anchor_year is None else date(
+            self.ref.anchor_year, 7, 1
+        )
+        found = nearest_year(month, day, around)
+        if found is None:
+            return None
+        checked = weekday is not None and found.weekday() == weekday
+        return _Value(datetime.combine(found, time()), Precision.DAY, "inferred_year", weekday_checked=checked)
+
+    def iso(self, m: re.Match[str]) -> _Value | None:
+        try:
+            when = datetime(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        except ValueError:
+            return None
+        return _Value(when, Precision.DAY, "absolute")
+
+    def month_year(self, m: re.Match[str]) -> _Value | None:
+        month = MONTHS[m.group("month").lower().rstrip(".")]
+        return _Value(datetime(int(m.group("year")), month, 1), Precision.MONTH, "absolute")
+
+    def month_only(self, m: re.Match[str]) -> _Value | None:
+        month = MONTHS[m.group("month").lower().rstrip(".")]
+        around = self.ref.today if self.ref.reliable or self.ref.anchor_year is None else date(
+            self.ref.anchor_year, 7, 1
+        )
+        found = nearest_year(month, 15, around)
+        return None if found is None else _Value(datetime(found.year, month, 1), Precision.MONTH, "inferred_year")
+
+    def year_only(self, m: re.Match[str]) -> _Value | None:
+        return _Value(datetime(int(m.group("year")), 1, 1), Precision.YEAR, "absolute")
+
+    def weekday(self, m: re.Match[str]) -> _Value | None:
+        target = WEEKDAYS[m.group("weekday").lower()]
+        mod = (m.group("mod") or "").lower()
+        today = self.ref.today
+        ahead = (target - today.weekday()) % 7
+        behind = (today.weekday() - target) % 7
+        if mod in ("this", "coming"):
+            delta = ahead
+        elif mod == "next":
+            delta = ahead or 7
+        elif mod in ("last", "past", "since"):
+            delta = -(behind or 7)
+        elif mod in ("by", "until"):
+            delta = ahead
+        elif ahead == 0:
+            delta = 0
+        else:
+            future = bool(_FUTURE_CUE.search(_sentence(self.text, m.start(), m.end())))
+            delta = ahead if future else -behind
+        return _Value(datetime.combine(today + timedelta(days=delta), time()), Precision.DAY, "relative")
+
+    def relative_day(self, m: re.Match[str]) -> _Value | None:
+        word = " ".join(m.group(0).lower().split())
+        today = self.ref.today
+        if "day before yesterday" in word:
+            delta = -2
+        elif "day after tomorrow" in word:
+            delta = 2
+        elif "yesterday" in word or word.startswith("last night"):
+            delta = -1
+        elif "tomorrow" in word:
+            delta = 1
+        else:
+            delta = 0
+        return _Value(datetime.combine(today + timedelta(days=delta), time()), Precision.DAY, "relative")
+
+    def relative_period(self, m: re.Match[str]) -> _Value | None:
+        mod = m.group("pmod").lower()
+        unit = m.group("punit").lower()
+        step = {"this": 0, "coming": 1, "next": 1, "last": -1, "past": -1}[mod]
+        today = self.ref.today
+        if unit in ("week", "weekend"):
+            monday = today - timedelta(days=today.weekday()) + timedelta(weeks=step)
+            start = monday + timedelta(days=5) if unit == "weekend" else monday
+            return _Value(datetime.combine(start, time()), Precision.WEEK, "relative")
+        if unit == "month":
+            index = today.year * 12 + today.month - 1 + step
+            return _Value(datetime(index // 12, index % 12 + 1, 1), Precision.MONTH, "relative")
+        return _Value(datetime(today.year + step, 1, 1), Precision.YEAR, "relative")
+
+    def offset(self, m: re.Match[str]) -> _Value | None:
+        raw = m.group("num").lower()
+        count = int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw, 1)
+        unit = m.group("unit").lower()
+        sign = -1 if m.group(0).lower().endswith("ago") else 1
+        today = self.ref.today
+        if unit == "day":
+            return _Value(datetime.combine(today + timedelta(days=sign * count), time()), Precision.DAY, "relative")
+        if unit == "week":
+            return _Value(datetime.combine(today + timedelta(weeks=sign * count), time()), Precision.WEEK, "relative")
+        if unit == "month":
+            index = today.year * 12 + today.month - 1 + sign * count
+            return _Value(datetime(index // 12, index % 12 + 1, 1), Precision.MONTH, "relative")
+        return _Value(datetime(today.year + sign * count, 1, 1), Precision.YEAR, "relative")
+
+    def clock(self, m: re.Match[str]) -> _Value | None:
+        hour = int(m.group("h"))
+        minute = int(m.group("min") or 0)
+        ampm = (m.group("ampm") or "").lower().replace(".", "")
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            return None
+        tz = zone(m.group("tz")) if m.group("tz") else None
+        day = self._day_context(m.start(), tz)
+        precision = Precision.MINUTE if m.group("min") else Precision.HOUR
+        return _Value(datetime.combine(day, time(hour, minute)), precision, "time", tz=tz)
+
+    def _day_context(self, start: int, tz: tzinfo | None) -> date:
+        """The day a bare clock time belongs to: a date written just before it, else the reference day."""
+        window = self.text[max(0, start - 250) : start]
+        best: date | None = None
+        for m in _DATE_CONTEXT.finditer(window):
+            value = self.month_day(m)
+            if value is not None:
+                best = value.when.date()
+        if best is not None:
+            return best
+        return self.ref.moment.astimezone(tz or self.ref.tz or UTC).date()
+
+
+_DATE_CONTEXT = re.compile(rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR})?")
+
+Handler = Callable[[_Resolver, "re.Match[str]"], "_Value | None"]
+
+#: (pattern, handler), most specific first: on overlap the earlier, then longer match wins.
+PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
+    (re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"), _Resolver.iso),
+    (
+        re.compile(rf"\b{_MOD}(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}(?!\d)(?!:)(?:,?\s+{_YEAR}\b)?"),
+        _Resolver.month_day,
+    ),
+    (
+        re.compile(rf"\b{_MOD}(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+{_YEAR}\b)?"),
+        _Resolver.month_day,
+    ),
+    (re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b"), _Resolver.month_year),
+    (
+        re.compile(
+            r"\b(?P<h>[01]?\d|2[0-3])(?:[:.](?P<min>[0-5]\d))?\s*(?P<ampm>(?i:a\.?m\.?|p\.?m\.?))?"
+            rf"(?:\s*\(?(?P<tz>{ZONE_PATTERN})\b)?"
+        ),
+        _Resolver.clock,
+    ),
+    (
+        re.compile(
+            r"\b(?i:the day (?:before yesterday|after tomorrow)|(?:yesterday|tomorrow)(?:\s*,?\s*"
+            r"(?:morning|afternoon|evening|night))?|today|tonight|last night|this (?:morning|afternoon|evening))\b"
+        ),
+        _Resolver.relative_day,
+    ),
+    (re.compile(rf"\b{_MOD}{_WEEKDAY}{_PART}\b"), _Resolver.weekday),
+    (
+        re.compile(r"\b(?:(?i:early|late|mid-?|end of|beginning of)\s+)?(?P<pmod>(?i:this|next|last|past|coming))\s+"
+                   r"(?P<punit>(?i:week|weekend|month|year))\b"),
+        _Resolver.relative_period,
+    ),
+    (re.compile(rf"\b(?i:in\s+)?{_NUM}\s+{_UNIT}(?:\s+(?i:ago)|(?<=s)\s+(?i:from now))?\b"), _Resolver.offset),
+    (
+        re.compile(
+            r"\b(?i:in|since|until|till|by|from|during|for|of|early|late|mid-?|end of|beginning of)\s+"
+            rf"{_MONTH}(?!\s+\d)\b"
+        ),
+        _Resolver.month_only,
+    ),
+    (
+        re.compile(rf"\b(?i:in|since|until|till|by|from|during|before|after|of|early|late)\s+{_YEAR}\b"),
+        _Resolver.year_only,
+    ),
+]
+
+
+def _accept_clock(m: re.Match[str]) -> bool:
+    """Bare numbers are not times: require minutes, am/pm or a zone ("11:04 am ET", "5 pm", "14:00 GMT")."""
+    return bool((m.group("min") and (":" in m.group(0))) or m.group("ampm") or (m.group("tz") and m.group("min")))
+
+
+def _accept_offset(m: re.Match[str]) -> bool:
+    """Durations are not dates: only "N units ago", "in N units" and "N units from now" are."""
+    text = m.group(0).lower()
+    return text.endswith("ago") or text.startswith("in ") or text.endswith("from now")
+
+
+def find_temporals(text: str, ref: Reference) -> list[Found]:
+    """Every date/time mention of ``text`` with its resolved UTC value, in text order."""
+    resolver = _Resolver(text, ref)
+    candidates: list[tuple[int, int, re.Match[str], Handler]] = []
+    for pattern, handler in PATTERNS:
+        for m in pattern.finditer(text):
+            if handler is _Resolver.clock and not _accept_clock(m):
+                continue
+            if handler is _Resolver.offset and not _accept_offset(m):
+                continue
+            start, end = m.span()
+            if m.groupdict().get("mod") and m.group("mod").lower() in ("on", "by", "until", "from", "since"):
+                start = m.start("mod") + len(m.group("mod")) + 1
+            candidates.append((start, end, m, handler))
+    candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    out: list[Found] = []
+    last_end = -1
+    for start, end, m, handler in candidates:
+        if start < last_end:
+            continue
+        value = handler(resolver, m)
+        if value is None:
+            continue
+        last_end = end
+        local_tz = value.tz or ref.tz
+        utc_value = to_utc(value.when, local_tz) if value.kind == "time" else value.when.replace(tzinfo=UTC)
+        source: Literal["absolute", "published_at", "fetched_at"] = (
+            "absolute" if value.kind == "absolute" else ref.source
+        )
+        mention = TemporalMention(
+            text=text[start:end].strip(),
+            start=start,
+            end=end,
+            value=utc_value,
+            precision=value.precision,
+            reference=source,
+        )
+        out.append(Found(mention, value.kind, _quoted(text, start), value.weekday_checked))
+    return out
+
+
+_EXPLICIT_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def latest_year(text: str, not_after: int) -> int | None:
+    """The latest plausible year written in the text (≤ ``not_after``): the anchor for undated articles."""
+    years = [int(y) for y in _EXPLICIT_YEAR.findall(text) if 1990 <= int(y) <= not_after]
+    return max(years) if years else None
