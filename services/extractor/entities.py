@@ -66,8 +66,8 @@ class _Group:
 def clean_mention(text: str, start: int, label: str) -> RawMention | None:
     """Trim a span to the name itself (no "the", titles or possessive); ``None`` for noise."""
     kind = LABEL_KINDS.get(label)
-    if kind is None:
-        return None
+    if kind is None or "\n" in text:
+        return None  # spans across lines are layout accidents (captions, menus), not names
     cleaned = clean_surface(text)
     if kind is EntityKind.PERSON:
         cleaned = _TITLES.sub("", cleaned)
@@ -75,10 +75,10 @@ def clean_mention(text: str, start: int, label: str) -> RawMention | None:
         return None
     if kind in (EntityKind.PERSON, EntityKind.ORG, EntityKind.PLACE) and cleaned[0].islower():
         return None
-    if "\n" in cleaned:
-        return None
     offset = text.find(cleaned)
-    begin = start + max(offset, 0)
+    if offset < 0:
+        return None  # whitespace inside the name was not a single space: keep offsets exact
+    begin = start + offset
     return RawMention(cleaned, begin, begin + len(cleaned), kind)
 
 

@@ -67,8 +67,8 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
         if _stamp_line(text, m.start):
             continue
         weight = _KIND_WEIGHT[f.kind]
-        if f.kind == "inferred_year" and not ref.reliable:
-            weight *= 0.9 if f.weekday_checked else 0.5
+        if f.kind == "inferred_year" and not ref.reliable and not f.weekday_checked:
+            continue  # its year is a guess from the text's other years: not evidence enough
         position = 1.0 if m.start < LEAD_CHARS else max(0.15, 1.0 - m.start / length)
         weight *= position * (0.5 if f.quoted else 1.0)
         day = m.value.date()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -17,9 +18,12 @@ _EXTRA_STOP = {
     "said", "says", "say", "told", "according", "also", "would", "could", "may", "might", "must", "will", "image",
     "read", "advertisement", "share", "follow", "news", "reported", "print", "file", "photo", "pic", "twitter",
     "com", "http", "https", "www", "mr", "ms", "mrs", "including", "however", "meanwhile", "like", "just", "new",
+    "week", "weeks", "day", "days", "month", "months", "year", "years", "time", "times", "today", "tomorrow",
+    "yesterday", "tonight", "evening", "morning", "night", "plan", "plans", "event", "president", "side", "part",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "way", "thing", "things",
 }  # fmt: skip
 STOP = frozenset(w.lower() for w in STOP_WORDS) | _EXTRA_STOP
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|[0-9][0-9,.]*|[^\sA-Za-z0-9]")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|[0-9][0-9,.]*|\n|[^\sA-Za-z0-9]")
 MAX_WORDS = 3
 LEAD_CHARS = 700
 
@@ -44,7 +48,7 @@ def _phrases(text: str) -> list[list[str]]:
     for tok in _TOKEN.findall(text):
         low = tok.lower()
         if tok[0].isalpha() and low not in STOP and len(low) > 2:
-            current.append(low)
+            current.append(tok)
             continue
         if current:
             runs.append(current)
@@ -53,18 +57,30 @@ def _phrases(text: str) -> list[list[str]]:
         runs.append(current)
     out: list[list[str]] = []
     for run in runs:
-        out.extend(run[i : i + MAX_WORDS] for i in range(0, len(run), MAX_WORDS))
+        out.extend([w.lower() for w in run[i : i + MAX_WORDS]] for i in range(0, len(run), MAX_WORDS))
     return out
 
 
+def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` with the given spans replaced by line breaks (phrase boundaries), offsets unchanged."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "\n" * (end - start)
+    return "".join(chars)
+
+
 def key_phrases(title: str | None, text: str, top: int = 10) -> list[str]:
-    """Up to ``top`` phrases (lowercase, lemmatised words), best first."""
+    """Up to ``top`` phrases (lowercase, lemmatised words), best first.
+
+    Callers mask entity names first (``mask``): names are already in the
+    entity list, key phrases should say *what* happened.
+    """
     lead = text[:LEAD_CHARS]
     body_runs = _phrases(text)
     word_freq = Counter(lemma(w) for run in body_runs for w in run)
     bonus_words = {lemma(w) for run in _phrases((title or "") + " " + lead) for w in run}
     scores: dict[str, float] = {}
-    for run in body_runs + _phrases(title or ""):
+    for run in body_runs:
         lemmas = [lemma(w) for w in run]
         phrase = " ".join(lemmas)
         score = sum(word_freq[w] for w in lemmas) / len(lemmas) * (1 + 0.3 * (len(lemmas) - 1))

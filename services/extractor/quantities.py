@@ -61,11 +61,12 @@ _QUAL = "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=Tru
 _CURRENCY = r"(?P<cur>US\$|\$|€|£|₹|Rs\.?\s?)?"
 _NUMBER = re.compile(
     rf"(?:(?P<qual>(?i:{_QUAL}))\s+)?{_CURRENCY}"
-    rf"(?P<num>(?<![\d.,:/])\d{{1,3}}(?:,\d{{2,3}})+(?:\.\d+)?(?![\d:])|(?<![\d.,:/])\d+(?:\.\d+)?(?![\d:])|"
+    rf"(?P<num>(?<![\w.,:/])\d{{1,3}}(?:,\d{{2,3}})+(?:\.\d+)?(?![\d:])|(?<![\w.,:/])\d+(?:\.\d+)?(?![\d:])|"
     rf"\b(?i:{_WORD_NUM})\b)"
     rf"(?:-(?P<high>\d+(?:\.\d+)?))?{_SCALE}"
     rf"(?:(?P<pct>\s?%|\s+per\s?cent\b|\s+percent\b))?"
     r"(?P<hyph>-(?=[a-z]))?"
+    r"(?(hyph)|(?![A-Za-z]))"
 )
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][A-Za-z.'-]*)")
 _DURATION = re.compile(

