@@ -9,6 +9,7 @@ through.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,6 +17,8 @@ import trafilatura
 
 from services.cleaner.decoding import normalise_line
 
+_FALLBACK_RATIO = 0.5  # precision output shorter than this share of the default output: use the default
+_WORD = re.compile(r"\w+")
 _DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
 
@@ -63,18 +66,31 @@ def _authors(raw: str | None) -> list[str]:
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
-    """Run trafilatura on a page; None when it finds no main text."""
+    """Run trafilatura on a page; None when it finds no main text.
+
+    The precision-oriented mode drops most of the furniture the default mode
+    keeps, but on some layouts it also drops half the article; the default
+    extraction is kept as a fallback for those pages (when the precision text
+    is less than half as long).
+    """
     doc = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,
         include_comments=False,
         include_tables=True,
+        favor_precision=True,
         date_extraction_params=_DATE_PARAMS,
     )
-    if doc is None or isinstance(doc, dict) or not doc.text:
+    if doc is None or isinstance(doc, dict):
         return None
-    paragraphs = [p for p in (normalise_line(line) for line in doc.text.split("\n")) if p]
+    text: str = doc.text or ""
+    default = trafilatura.extract(html, url=url, include_comments=False, include_tables=True) or ""
+    if len(_WORD.findall(text)) < _FALLBACK_RATIO * len(_WORD.findall(default)):
+        text = default
+    if not text.strip():
+        return None
+    paragraphs = [p for p in (normalise_line(line) for line in text.split("\n")) if p]
     published, tz_known, tz_label = _parse_date(doc.date)
     return HtmlResult(
         paragraphs=paragraphs,

@@ -31,6 +31,14 @@ FURNITURE = re.compile(
       | sign\s+up\b.{{0,80}}|subscribe\b.{{0,80}}|click\s+here\b.{{0,80}}|download\s+the\s+app\b.*
       | (?:all\s+rights\s+reserved|copyright|©).{{0,120}}|skip\s+to\s+(?:main\s+)?content|back\s+to\s+top
       | (?:image|photo|video)\s+gallery|loading\.*|view\s+comments?|show\s+comments?
+      | thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing|reading|your\s+feedback).{{0,80}}
+      | (?:sorry[,!.]?\s*)?(?:an|there\s+was\s+an)\s+error\s+(?:has\s+occurred|occurred|processing).{{0,80}}
+      | (?:please\s+)?try\s+again(?:\s+later)?|sorry|thank\s+you|tags?|topics?|keywords?|categories|filed\s+under.{{0,80}}
+      | keep\s+an\s+eye\s+on\s+your\s+inbox.{{0,60}}|(?:order|purchase)\s+(?:reprints?|licensing).{{0,40}}
+      | print\s+(?:this\s+)?(?:article|story|page)|this\s+(?:article|story)\s+(?:has\s+been|was)\s+sent\s+to.{{0,60}}
+      | this\s+copy\s+is\s+for\s+your\s+personal,?\s+non-commercial\s+use\s+only.*
+      | write\s+to\s+.{{1,60}}\s+at\s+\S+@\S+|(?:contact|email)\s+(?:the\s+)?(?:author|reporter|us)\s*(?::|at\b).{{0,80}}
+      | (?:you\s+must\s+)?log\s*in\s+to\s+(?:post\s+a\s+)?comment.{{0,40}}|join\s+the\s+conversation.{{0,40}}
     )[.:!]?$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -45,6 +53,18 @@ TRACKER = re.compile(
 # A line that is only a host, URL, handle or hashtag list (embeds, trackers, link leftovers).
 LINK_ONLY = re.compile(
     r"^(?:[\W_]*(?:https?://\S+|www\.\S+|pic\.twitter\.com/\S+|[\w-]+(?:\.[\w-]+)+(?:/\S*)?|@\w+|#\w+)[\W_]*)+$"
+)
+
+# A bare host name (tracker leftovers such as "sb.scorecardresearch"): no scheme, no spaces.
+# "www." hosts are left alone: pages print their own address as contact information.
+BARE_HOST = re.compile(r"^(?!www\.)[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
+
+# A line that is only a date and/or time ("2019-11-19T08:57:40+01:00", "November 20, 2019 - 11:28").
+DATE_ONLY = re.compile(
+    r"^[\W_]*(?:(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4})(?:[T\s,@-]+(?:at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?"
+    r"(?:\s*[ap]\.?m\.?)?(?:\s*(?:[A-Z]{2,5}|[+-]\d{2}:?\d{2}|Z))?)?)[\W_]*$",
+    re.IGNORECASE,
 )
 
 # Image captions' credits: "IMAGE: AP", "File image by ...", "(Photo: Reuters)", "... Image from Twitter/...".
