@@ -1,0 +1,73 @@
+"""Faust wiring of the fetcher: a timer drives the scheduler; tables keep seen-state and health.
+
+Both tables are written from a timer, not from a stream, so they use the
+producer's partitioner for their changelog (``use_partitioner=True``). Run one
+fetcher worker per set of sources: every worker polls all configured sources.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import faust
+
+from services.fetcher.health import render_health
+from services.fetcher.runner import Fetcher
+from services.fetcher.settings import FetcherSettings
+from shared.contracts import RawArticle
+from shared.logging import get_logger
+from shared.streaming import Outputs, make_app
+
+log = get_logger(__name__)
+
+SERVICE = "fetcher"
+
+
+def _web_port(configured: int, host: str) -> int:
+    """The configured port, or a free one: faust refuses port 0 for its web server."""
+    if configured:
+        return configured
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+settings = FetcherSettings()
+settings = settings.model_copy(update={"web_port": _web_port(settings.web_port, settings.web_host)})
+app: faust.App = make_app(SERVICE, settings)
+outputs = Outputs(app, [RawArticle])
+
+seen_table = app.Table("fetcher-seen", default=None, use_partitioner=True, help="published documents and versions")
+health_table = app.Table("fetcher-health", default=None, use_partitioner=True, help="per-source health")
+
+
+async def publish(article: RawArticle) -> None:
+    await outputs.send(article)
+
+
+fetcher = Fetcher(settings, publish, seen_table=seen_table, health_table=health_table)
+
+
+async def poll_due_sources() -> None:
+    """One timer tick: start a poll of every due source (re-reading the sources file first)."""
+    await fetcher.tick()
+
+
+#: The faust timer task (it loops forever); tests call :func:`poll_due_sources` directly.
+poll_timer = app.timer(interval=settings.tick_seconds)(poll_due_sources)
+
+
+@app.page("/fetcher/health")
+async def health_page(web: Any, request: Any) -> Any:
+    """Per-source health as JSON (read by ``wirewatch sources-health``)."""
+    rows = render_health(fetcher.health.all())
+    return web.json({"sources": rows, "configured": sorted(fetcher.sources)})
+
+
+@app.service
+class FetcherShutdown(faust.Service):
+    """Closes the HTTP client and stops running polls when the worker stops."""
+
+    async def on_stop(self) -> None:
+        await fetcher.aclose()

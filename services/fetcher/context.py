@@ -1,0 +1,39 @@
+"""What a poller gets to work with while polling one source."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.fetcher.config import SourceConfig
+from services.fetcher.documents import Candidate
+from services.fetcher.health import HealthBook
+from services.fetcher.seen import SeenState
+from services.fetcher.settings import FetcherSettings
+
+
+@dataclass
+class PollStats:
+    published: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    item_errors: int = 0
+    not_modified: int = 0
+    skipped: int = 0  # listed items not fetched (seen recently)
+
+
+@dataclass
+class PollContext:
+    source: SourceConfig
+    settings: FetcherSettings
+    seen: SeenState
+    health: HealthBook
+    emit: Callable[[Candidate], Awaitable[bool]]
+    http: Any = None
+    stats: PollStats = field(default_factory=PollStats)
+
+    def require_http(self) -> Any:
+        if self.http is None:
+            raise RuntimeError("this source needs an HTTP client")
+        return self.http

@@ -1,0 +1,207 @@
+"""The scheduler: polls every configured source at its own interval and publishes new articles.
+
+Kafka-free on purpose: publishing is a callback and the durable state is two
+mappings, so the same code runs in the faust worker (tables, topic sends), in
+the CLI (dicts, collecting into a list) and in tests. Each source polls in its
+own task; a failure or a slow source only delays itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Protocol
+
+from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader
+from services.fetcher.context import PollContext, PollStats
+from services.fetcher.documents import Candidate, with_fetch_time
+from services.fetcher.health import HealthBook, backoff_delay
+from services.fetcher.local import FolderPoller, ReplayPoller
+from services.fetcher.seen import SeenState
+from services.fetcher.settings import FetcherSettings
+from shared.contracts import RawArticle
+from shared.errors import ConfigError
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+Publish = Callable[[RawArticle], Awaitable[None]]
+
+
+class Poller(Protocol):
+    async def poll(self, ctx: PollContext) -> None: ...
+
+
+def make_poller(source: SourceConfig, settings: FetcherSettings) -> Poller:
+    """The poller of one source; it keeps the source's in-memory state between polls."""
+    if source.kind is SourceKind.FOLDER:
+        assert source.path is not None
+        return FolderPoller(source.path, source.id, settings.max_body_bytes, source.recursive)
+    if source.kind is SourceKind.JSONL:
+        assert source.path is not None
+        return ReplayPoller(source.path, source.id, source.rate, source.loop)
+    raise ConfigError(f"source {source.id}: kind {source.kind} is not supported yet", reason="unsupported_kind")
+
+
+class Fetcher:
+    """Runs the configured sources; ``tick()`` is called by a timer, ``poll()`` polls one source now."""
+
+    def __init__(
+        self,
+        settings: FetcherSettings,
+        publish: Publish,
+        *,
+        seen_table: MutableMapping[str, Any],
+        health_table: MutableMapping[str, Any] | None = None,
+        loader: SourcesLoader | None = None,
+        http: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.publish = publish
+        self.seen = SeenState(seen_table)
+        self.health = HealthBook(health_table if health_table is not None else {})
+        self.loader = loader or SourcesLoader(settings.sources_file, settings.watch_dir)
+        self._http = http
+        self._owns_http = http is None
+        self.sources: dict[str, SourceConfig] = {}
+        self.pollers: dict[str, Poller] = {}
+        self.next_due: dict[str, float] = {}
+        self.tasks: dict[str, asyncio.Task[PollStats]] = {}
+
+    # configuration ---------------------------------------------------------
+
+    def reload(self) -> bool:
+        """Re-read the sources file if it changed; returns whether the set of sources changed."""
+        sources, changed = self.loader.load()
+        if changed:
+            self.set_sources(sources)
+        return changed
+
+    def set_sources(self, sources: list[SourceConfig]) -> None:
+        """Apply a new source list: new sources start now, removed ones stop, edited ones restart."""
+        wanted = {s.id: s for s in sources if s.enabled}
+        for sid in list(self.sources):
+            if sid not in wanted or wanted[sid] != self.sources[sid]:
+                task = self.tasks.pop(sid, None)
+                if task is not None and not task.done():
+                    task.cancel()
+                self.sources.pop(sid)
+                self.pollers.pop(sid, None)
+                self.next_due.pop(sid, None)
+                log.info("source_removed" if sid not in wanted else "source_changed", source=sid)
+        for sid, source in wanted.items():
+            if sid not in self.sources:
+                self.sources[sid] = source
+                self.pollers[sid] = make_poller(source, self.settings)
+                self.next_due[sid] = 0.0
+                log.info("source_added", source=sid, kind=str(source.kind))
+
+    # HTTP ------------------------------------------------------------------
+
+    def http(self) -> Any:
+        return self._http
+
+    async def aclose(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        for task in self.tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.tasks.clear()
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+            self._http = None
+
+    # scheduling ------------------------------------------------------------
+
+    async def tick(self, now: float | None = None) -> list[str]:
+        """Reload the sources file and start a poll task for every due source; returns their ids."""
+        self.reload()
+        current = time.time() if now is None else now
+        started: list[str] = []
+        for sid in list(self.sources):
+            running = self.tasks.get(sid)
+            if running is not None and not running.done():
+                continue
+            if self.next_due.get(sid, 0.0) > current:
+                continue
+            self.tasks[sid] = asyncio.create_task(self.poll(sid), name=f"poll:{sid}")
+            started.append(sid)
+        return started
+
+    async def wait_idle(self) -> None:
+        """Wait for every running poll (tests and one-shot runs)."""
+        pending = [t for t in self.tasks.values() if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def run_once(self) -> None:
+        """Poll every configured source once, now, and wait for all of them."""
+        self.reload()
+        for sid in self.sources:
+            self.next_due[sid] = 0.0
+        await self.tick()
+        await self.wait_idle()
+
+    async def poll(self, source_id: str) -> PollStats:
+        """Poll one source; never raises (failures go to health and back the source off)."""
+        source = self.sources[source_id]
+        poller = self.pollers[source_id]
+        ctx = PollContext(
+            source=source,
+            settings=self.settings,
+            seen=self.seen,
+            health=self.health,
+            emit=lambda cand: self.emit(ctx, cand),
+        )
+        interval = source.poll_interval(self.settings.default_interval)
+        try:
+            await poller.poll(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failing source is reported and backed off, never fatal
+            failures = self.health.get(source_id).consecutive_failures + 1
+            delay = backoff_delay(interval, failures, self.settings.failure_backoff_max)
+            self.next_due[source_id] = time.time() + delay
+            error = f"{type(exc).__name__}: {exc}"
+            self.health.failure(source_id, error, published=ctx.stats.published, next_poll=self.next_due[source_id])
+            return ctx.stats
+        self.next_due[source_id] = time.time() + interval
+        self.health.success(
+            source_id,
+            published=ctx.stats.published,
+            invalid=ctx.stats.invalid,
+            item_errors=ctx.stats.item_errors,
+            next_poll=self.next_due[source_id],
+        )
+        if ctx.stats.published or ctx.stats.invalid or ctx.stats.item_errors:
+            log.info(
+                "source_polled",
+                source=source_id,
+                published=ctx.stats.published,
+                unchanged=ctx.stats.unchanged,
+                invalid=ctx.stats.invalid,
+                item_errors=ctx.stats.item_errors,
+                not_modified=ctx.stats.not_modified,
+            )
+        return ctx.stats
+
+    async def emit(self, ctx: PollContext, cand: Candidate) -> bool:
+        """Publish a candidate if the seen-state says it is new or changed; returns whether it was."""
+        decision = self.seen.decide(cand.keys, cand.digest, cand.article.article_id)
+        if not decision.publish:
+            ctx.stats.unchanged += 1
+            self.seen.commit(
+                cand.keys, decision, cand.digest, etag=cand.etag, last_modified=cand.last_modified, marker=cand.marker
+            )
+            return False
+        article = with_fetch_time(cand, decision.version, decision.article_id)
+        await self.publish(article)  # commit only after the send succeeded: a failed send is retried next poll
+        self.seen.commit(
+            cand.keys, decision, cand.digest, etag=cand.etag, last_modified=cand.last_modified, marker=cand.marker
+        )
+        ctx.stats.published += 1
+        log.debug("published", article_id=article.article_id, version=article.version, reason=decision.reason)
+        return True

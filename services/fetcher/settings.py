@@ -1,0 +1,39 @@
+"""Fetcher settings: where sources come from and how politely and safely to fetch them.
+
+Every field is read from the environment with the ``WIREWATCH_`` prefix, e.g.
+``WIREWATCH_SOURCES_FILE=deploy/sources.toml`` or ``WIREWATCH_MAX_BODY_BYTES=5000000``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from shared.settings import BaseServiceSettings
+
+DEFAULT_USER_AGENT = "wirewatch-fetcher/0.1 (news monitoring; respects robots.txt)"
+
+
+class FetcherSettings(BaseServiceSettings):
+    sources_file: Path | None = Field(default=None, description="TOML file of sources; re-read when it changes")
+    watch_dir: Path = Field(default=Path("deploy/samples"), description="watched folder used when no sources file")
+    user_agent: str = DEFAULT_USER_AGENT
+    tick_seconds: float = Field(default=1.0, gt=0, description="how often the scheduler looks for due sources")
+    default_interval: float = Field(default=300.0, gt=0, description="poll interval of sources that set none")
+    recheck_seconds: float = Field(
+        default=3600.0, ge=0, description="an already seen feed entry's page is re-fetched at most this often"
+    )
+    max_body_bytes: int = Field(default=10_000_000, ge=1024, description="response size limit, while streaming")
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    max_retries: int = Field(default=3, ge=0)
+    backoff_base: float = Field(default=1.0, ge=0, description="first retry delay in seconds, doubled each time")
+    backoff_max: float = Field(default=60.0, ge=0)
+    global_concurrency: int = Field(default=32, ge=1)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    per_host_rate: float = Field(default=2.0, gt=0, description="requests per second to one host")
+    respect_robots: bool = True
+    max_items_per_poll: int = Field(default=500, ge=1, description="entries taken from one feed/sitemap per poll")
+    failure_backoff_max: float = Field(default=3600.0, gt=0, description="longest pause of a failing source")
