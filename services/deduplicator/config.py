@@ -37,6 +37,7 @@ class DedupConfig(BaseModel):
     same_day_bonus: float = 0.08
     date_conflict_days: int = Field(default=2, ge=0)  # day-precision dates further apart than this veto
     date_conflict_factor: float = Field(default=0.15, ge=0.0, le=1.0)  # score multiplier on a veto
+    weekday_conflict_factor: float = Field(default=0.4, ge=0.0, le=1.0)  # named weekdays >= 2 days apart
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     join_threshold: float = Field(default=0.22, ge=0.0, le=1.0)
     merge_threshold: float = Field(default=0.45, ge=0.0, le=1.0)  # both events must score this high

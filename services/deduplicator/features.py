@@ -87,6 +87,8 @@ class ArticleFeatures:
     event_date: date | None
     date_precision: str
     date_confidence: float
+    weekday: int | None = None  # 0 = Monday; the day of week the article says its event happens on
+    published: bool = False  # stream_time is a publication time, not just a fetch time
 
     @property
     def day_date(self) -> date | None:
@@ -113,6 +115,8 @@ class ArticleFeatures:
             "event_date": self.event_date.isoformat() if self.event_date else None,
             "date_precision": self.date_precision,
             "date_confidence": self.date_confidence,
+            "weekday": self.weekday,
+            "published": self.published,
         }
 
     @classmethod
@@ -133,6 +137,8 @@ class ArticleFeatures:
             event_date=date.fromisoformat(rec["event_date"]) if rec.get("event_date") else None,
             date_precision=str(rec.get("date_precision", Precision.UNKNOWN.value)),
             date_confidence=float(rec.get("date_confidence", 0.0)),
+            weekday=None if rec.get("weekday") is None else int(rec["weekday"]),
+            published=bool(rec.get("published", False)),
         )
 
 
@@ -151,6 +157,24 @@ def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple
     a, b = _permutations(perms)
     permuted = (np.outer(shingles, a) + b) % _MERSENNE  # a, x < 2**32 so no overflow
     return (permuted & _MASK32).min(axis=0).astype(np.uint32), len(shingles)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def event_weekday(article: EnrichedArticle) -> int | None:
+    """The day of week of the article's event: from a day-precision event date, else from the
+    first temporal mention that names a weekday ("on Thursday"). A weekday survives when the
+    year or the reference time is unknown, so it still tells apart two look-alike events."""
+    ed = article.event_date
+    if ed is not None and ed.precision.value in _DAY_PRECISIONS:
+        return ed.date.weekday()
+    for mention in sorted(article.temporals, key=lambda t: t.start):
+        words = set(normalise_text(mention.text).split(" "))
+        for i, name in enumerate(_WEEKDAYS):
+            if name in words:
+                return i
+    return None
 
 
 def _url_key(url: str | None) -> str | None:
@@ -212,4 +236,6 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
         event_date=ed.date if ed else None,
         date_precision=ed.precision.value if ed else Precision.UNKNOWN.value,
         date_confidence=ed.confidence if ed else 0.0,
+        weekday=event_weekday(article),
+        published=clean.published_at is not None,
     )

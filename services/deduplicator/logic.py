@@ -346,7 +346,11 @@ class Deduplicator:
         ev.n_articles += 1
         ev.first_time = min(ev.first_time, feats.stream_time)
         ev.last_time = max(ev.last_time, feats.stream_time)
+        if feats.published:
+            ev.last_published = max(ev.last_published or feats.stream_time, feats.stream_time)
         if with_content:
+            if feats.weekday is not None:
+                _vote(ev.weekday_votes, str(feats.weekday), 1.0)
             for k, v in feats.terms.items():
                 ev.terms[k] = ev.terms.get(k, 0.0) + v
             for k2, w in feats.entities.items():
@@ -371,7 +375,10 @@ class Deduplicator:
             keep.entities[k2] = keep.entities.get(k2, 0.0) + w
         keep.phrases.update(gone.phrases)
         keep.event_types.update(gone.event_types)
+        if gone.last_published is not None:
+            keep.last_published = max(keep.last_published or gone.last_published, gone.last_published)
         for mine, theirs in (
+            (keep.weekday_votes, gone.weekday_votes),
             (keep.day_votes, gone.day_votes),
             (keep.month_votes, gone.month_votes),
             (keep.year_votes, gone.year_votes),

@@ -63,7 +63,7 @@ def _top(votes: Mapping[str, float]) -> str | None:
 def date_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
     """1 without evidence; a bonus above 1 for the same day; a veto factor for a clear conflict."""
     if feat.event_date is None or feat.date_confidence < cfg.min_date_confidence:
-        return 1.0
+        return weekday_factor(feat, event, cfg)
     prec = feat.date_precision
     if prec in _DAY and event.day_votes:
         top = _top(event.day_votes)
@@ -72,6 +72,24 @@ def date_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> f
             if gap > cfg.date_conflict_days:
                 return cfg.date_conflict_factor
             return 1.0 + cfg.same_day_bonus if gap <= 1 else 1.0
+    return min(_month_year_factor(feat, event, cfg), weekday_factor(feat, event, cfg))
+
+
+def weekday_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
+    """A softer veto when the two sides name days of the week two or more days apart."""
+    if feat.weekday is None or not event.weekday_votes:
+        return 1.0
+    top = _top(event.weekday_votes)
+    if top is None:
+        return 1.0
+    gap = abs(feat.weekday - int(top)) % 7
+    return cfg.weekday_conflict_factor if min(gap, 7 - gap) >= 2 else 1.0
+
+
+def _month_year_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
+    if feat.event_date is None:
+        return 1.0
+    prec = feat.date_precision
     if prec in _MONTH and event.month_votes:
         top = _top(event.month_votes)
         if top is not None and top != feat.event_date.strftime("%Y-%m"):
@@ -111,6 +129,8 @@ def score_event(
         if top_type != "other":
             total += cfg.event_type_bonus if top_type == feat.event_type else -cfg.event_type_bonus
     factor = date_factor(feat, event, cfg)
-    gap_days = abs((feat.stream_time - event.last_time).total_seconds()) / 86400.0
-    decay = 0.5 ** (gap_days / cfg.decay_days)
+    decay = 1.0
+    if feat.published and event.last_published is not None:  # fetch times say nothing about the event
+        gap_days = abs((feat.stream_time - event.last_published).total_seconds()) / 86400.0
+        decay = 0.5 ** (gap_days / cfg.decay_days)
     return Score(max(0.0, total) * factor * decay, content, ents, phr, factor, decay)

