@@ -71,7 +71,7 @@ view = _View()
 
 
 @app.on_partitions_revoked.connect
-async def _on_revoked(_app: Any, *, revoked: Any) -> None:
+async def _on_revoked(_app: Any, *_args: Any, **_kwargs: Any) -> None:
     view.loaded = False
 
 
