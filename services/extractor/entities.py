@@ -45,6 +45,7 @@ _TITLES = re.compile(
 )
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 MAX_MENTION_CHARS = 80
+CACHE_SIZE = 50_000
 
 
 @dataclass
@@ -102,21 +103,34 @@ class EntityResolver:
 
     def __init__(self, aliases: AliasTable) -> None:
         self.aliases = aliases
+        self._cache: dict[tuple[EntityKind, str], Canonical] = {}
 
     def canonical(self, kind: EntityKind, text: str) -> Canonical:
-        """Alias table (exact, then fuzzy), else the name's own key."""
-        hit = self.aliases.lookup(kind, text) or self.aliases.fuzzy(kind, text)
-        if hit is not None:
-            return hit
-        return Canonical(kind, text, key_for(kind, text))
+        """Alias table (exact, known surname, then fuzzy), else the name's own key. Cached: names repeat."""
+        cached = self._cache.get((kind, text))
+        if cached is not None:
+            return cached
+        hit = self.aliases.lookup(kind, text)
+        if hit is None and kind is EntityKind.PERSON:
+            hit = self.aliases.surname(text)
+        if hit is None:
+            hit = self.aliases.fuzzy(kind, text)
+        canon = hit if hit is not None else Canonical(kind, text, key_for(kind, text))
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.clear()
+        self._cache[(kind, text)] = canon
+        return canon
 
     def resolve(self, text: str, title: str | None, mentions: Sequence[RawMention]) -> list[Entity]:
         mentions = [m for m in mentions if key_for(m.kind, m.text)]
         acronyms = _acronyms(text, mentions)
         persons = self._person_names(mentions)
         groups: dict[str, _Group] = {}
+        memo: dict[tuple[EntityKind, str], Canonical] = {}
         for m in mentions:
-            canon = self._resolve_one(m, persons, acronyms)
+            canon = memo.get((m.kind, m.text))
+            if canon is None:
+                canon = memo[(m.kind, m.text)] = self._resolve_one(m, persons, acronyms)
             group = groups.setdefault(canon.id, _Group(canon))
             group.mentions.append(m)
         return self._rank(text, title, groups.values())
@@ -161,7 +175,10 @@ class EntityResolver:
             for full_key, canon in persons.items():
                 parts = full_key.split()
                 surname_match = parts[-1] == word or (
-                    len(word) >= 5 and similarity(parts[-1], word) >= PERSON_FUZZY_THRESHOLD
+                    len(word) >= 5
+                    and parts[-1][0] == word[0]
+                    and abs(len(parts[-1]) - len(word)) <= 2
+                    and similarity(parts[-1], word) >= PERSON_FUZZY_THRESHOLD
                 )
                 known_other = kind is not EntityKind.PERSON and self.aliases.lookup(kind, surface, other_kinds=False)
                 if surname_match and not known_other:
@@ -188,7 +205,7 @@ class EntityResolver:
             first = mentions[0].start
             surfaces = {m.text.lower() for m in mentions} | {g.canon.name.lower()}
             in_title = bool(title_l) and any(
-                re.search(rf"(?<!\w){re.escape(s)}(?!\w)", title_l) for s in surfaces if len(s) > 1
+                s in title_l and re.search(rf"(?<!\w){re.escape(s)}(?!\w)", title_l) for s in surfaces if len(s) > 1
             )
             in_lead = first < 400
             score = 0.45 * len(mentions) / top + 0.25 * in_title + 0.15 * in_lead + 0.15 * (1 - first / length)

@@ -51,22 +51,24 @@ def clean_surface(text: str) -> str:
     return text.strip(" \t\"“”‘’'.,;:()[]-–—•·|*#@")
 
 
+@lru_cache(maxsize=65_536)
 def plain_key(text: str) -> str:
     """Space-separated lowercase ASCII words: the key for places, organisations and groups."""
     return " ".join(_NON_WORD.sub(" ", ascii_fold(clean_surface(text))).split())
 
 
 def _translit_word(word: str) -> str:
-    word = word.replace("tsch", "ch").replace("sch", "sh").replace("w", "v").replace("ph", "f")
+    word = word.replace("w", "v").replace("ph", "f")
     if len(word) > 3:
         word = _Y_ENDING.sub("y", word)
     return word
 
 
+@lru_cache(maxsize=65_536)
 def person_key(text: str) -> str:
     """Transliteration-normalising key of a person's name.
 
-    Lowercase ASCII, w→v, German "sch"/"tsch"→"sh"/"ch", and every -i/-y/-iy/-ij…
+    Lowercase ASCII, w→v, ph→f, and every -i/-y/-iy/-ij…
     ending folded to -y, so that "Dmitri Peskow" and "Dmitry Peskov" share a key.
     Initials ("R.") are dropped: they are written inconsistently.
     """
@@ -118,6 +120,13 @@ class AliasTable:
                         if key:
                             index.setdefault(key, canon)
             self._exact[kind] = index
+        # Surnames of the known people, when only one known person bears them ("Putin", "Zelenskyy").
+        surnames: dict[str, set[Canonical]] = {}
+        for canon in set(self._exact.get(EntityKind.PERSON, {}).values()):
+            for key, hit in self._exact[EntityKind.PERSON].items():
+                if hit == canon and len(key.split()) >= 1:
+                    surnames.setdefault(key.split()[-1], set()).add(canon)
+        self._surnames = {name: next(iter(c)) for name, c in surnames.items() if len(c) == 1 and len(name) >= 4}
 
     @classmethod
     def load(cls, path: Path = ALIAS_FILE) -> AliasTable:
@@ -141,6 +150,11 @@ class AliasTable:
             if hit is not None:
                 return hit
         return None
+
+    def surname(self, text: str) -> Canonical | None:
+        """The one known person whose surname (any spelling in the table) this single word is."""
+        key = person_key(text)
+        return self._surnames.get(key) if key and " " not in key else None
 
     def fuzzy(self, kind: EntityKind, text: str) -> Canonical | None:
         """Closest canonical name of the same kind above the kind's threshold, if any.

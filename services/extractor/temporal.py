@@ -209,12 +209,16 @@ class _Resolver:
         elif ahead == 0:
             delta = 0
         else:
-            delta = ahead if self._future_context(m.start(), m.end()) else -behind
+            future = self._future_context(m.start(), m.end())
+            if future is None:
+                future = ahead < behind
+            delta = ahead if future else -behind
         return _Value(datetime.combine(today + timedelta(days=delta), time()), Precision.DAY, "relative")
 
-    def _future_context(self, start: int, end: int) -> bool:
-        """Whether a bare weekday/month points forward: a cue in the clause just before it, else in its sentence.
+    def _future_context(self, start: int, end: int) -> bool | None:
+        """Whether a bare weekday points forward: a cue in the clause just before it, else in its sentence.
 
+        ``None`` when nothing tells (then the nearest occurrence is meant).
         The words right before the expression decide first ("Peskov said on Friday" is past even
         in a sentence that goes on "the meeting will be held"); the whole sentence decides otherwise.
         """
@@ -226,9 +230,10 @@ class _Resolver:
             last_past = near_past[-1].end() if near_past else -1
             return last_future > last_past
         sentence = _sentence(self.text, start, end)
-        return bool(_FUTURE_CUE.search(sentence)) and not (
-            _PAST_CUE.search(sentence) and not _FUTURE_CUE.search(sentence[sentence.find(self.text[start:end]) :])
-        )
+        future, past = bool(_FUTURE_CUE.search(sentence)), bool(_PAST_CUE.search(sentence))
+        if future != past:
+            return future
+        return None
 
     def _year_near(self, month: int, day: int, start: int, end: int) -> date | None:
         """The year of a date written without one: nearest to the reference, or the tense's side of it.
@@ -327,10 +332,20 @@ class _Resolver:
                 best = value.when.date()
         if best is not None:
             return best
+        after = _DAY_AFTER.match(self.text, start)
+        if after is not None:
+            dated = _DATE_CONTEXT.search(self.text, start, after.end())
+            named = _WEEKDAY_CONTEXT.search(self.text, start, after.end())
+            value = self.month_day(dated) if dated else self.weekday(named) if named else None
+            if value is not None:
+                return value.when.date()
         return self.ref.moment.astimezone(tz or self.ref.tz or UTC).date()
 
 
 _DATE_CONTEXT = re.compile(rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR})?")
+_WEEKDAY_CONTEXT = re.compile(rf"{_MOD}{_WEEKDAY}")
+#: A clock time's own clause, up to 60 characters after it ("at 14:30 CET on Friday").
+_DAY_AFTER = re.compile(r"[^.;!?\n]{0,60}")
 
 Handler = Callable[[_Resolver, "re.Match[str]"], "_Value | None"]
 

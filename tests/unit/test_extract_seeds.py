@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from shared.contracts import CleanArticle, DateSource, EnrichedArticle, Tense
 from services.extractor.logic import Extractor, load_extractor
+from shared.contracts import CleanArticle, DateSource, EnrichedArticle, Tense
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
-#: Publication stamps written in the texts themselves (001: "08:16 IST, February 12th 2022"; 003: "12 Feb 2022, 02:46 pm").
+#: Publication stamps written in the texts themselves
+#: (001: "08:16 IST, February 12th 2022"; 003: "12 Feb 2022, 02:46 pm").
 STAMPS: dict[str, tuple[datetime, str | None]] = {
     "001": (datetime(2022, 2, 12, 2, 46, tzinfo=UTC), "IST"),
     "003": (datetime(2022, 2, 12, 14, 46, tzinfo=UTC), None),

@@ -1,0 +1,151 @@
+"""Extractor benchmark: labelled-sentence accuracy, throughput per core and peak memory.
+
+Run: ``.venv/bin/python bench/bench_extract.py [--repeat N] [--verbose]``.
+Accuracy comes from tests/fixtures/extract/labelled.jsonl (hand-labelled
+sentences with a reference time, expected canonical entity ids, resolved dates
+and quantities); throughput from the seed articles in deploy/samples, repeated.
+The last printed line is one JSON object with all the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from services.extractor.logic import Extractor  # noqa: E402
+from shared.contracts import CleanArticle, DateSource, EnrichedArticle, EntityKind, Precision  # noqa: E402
+
+LABELS = ROOT / "tests" / "fixtures" / "extract" / "labelled.jsonl"
+SAMPLES = ROOT / "deploy" / "samples"
+
+
+def article_for(row: dict[str, Any]) -> CleanArticle:
+    ref = datetime.fromisoformat(row["reference"]) if row.get("reference") else None
+    fetched = datetime.fromisoformat(row["fetched_at"]) if row.get("fetched_at") else None
+    return CleanArticle(
+        article_id=row["id"],
+        text=row["sentence"],
+        published_at=ref,
+        published_at_source=DateSource.TEXT_STAMP if ref else DateSource.UNKNOWN,
+        fetched_at=fetched or (ref + timedelta(hours=1) if ref else datetime.now(UTC)),
+    )
+
+
+def date_matches(expected: dict[str, Any], got: EnrichedArticle) -> bool:
+    precision = Precision(expected["precision"])
+    if precision in (Precision.MINUTE, Precision.HOUR):
+        want = datetime.fromisoformat(expected["value"])
+        return any(t.value == want and t.precision is precision for t in got.temporals)
+    want_day = date.fromisoformat(expected["value"])
+    return any(t.value.date() == want_day and t.precision is precision for t in got.temporals)
+
+
+def quantity_matches(expected: dict[str, Any], got: EnrichedArticle) -> bool:
+    return any(abs(q.value - expected["value"]) < 1e-6 and q.unit == expected["unit"] for q in got.quantities)
+
+
+def accuracy(extractor: Extractor, verbose: bool) -> dict[str, float | int]:
+    rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    results = extractor.extract_many([article_for(r) for r in rows])
+    ent_hit = ent_total = ent_pred = ent_pred_ok = 0
+    date_hit = date_total = qty_hit = qty_total = ev_hit = ev_total = 0
+    for row, got in zip(rows, results, strict=True):
+        expected_ids = set(row["entities"])
+        predicted = {e.id for e in got.entities if e.kind is not EntityKind.GROUP}
+        problems: list[str] = []
+        if expected_ids:
+            ent_total += len(expected_ids)
+            ent_hit += len(expected_ids & predicted)
+            ent_pred += len(predicted)
+            ent_pred_ok += len(predicted & expected_ids)
+            if expected_ids - predicted:
+                problems.append(f"entities missing {sorted(expected_ids - predicted)} got {sorted(predicted)}")
+        for d in row["dates"]:
+            date_total += 1
+            if date_matches(d, got):
+                date_hit += 1
+            else:
+                seen = [(t.text, t.value.isoformat(), t.precision.value) for t in got.temporals]
+                problems.append(f"date {d} not found in {seen}")
+        for q in row["quantities"]:
+            qty_total += 1
+            if quantity_matches(q, got):
+                qty_hit += 1
+            else:
+                problems.append(f"quantity {q} not in {[(x.text, x.value, x.unit) for x in got.quantities]}")
+        if "event_date" in row:
+            ev_total += 1
+            want = row["event_date"]
+            ev = got.event_date
+            if want is None:
+                ok = ev is None or ev.confidence < 0.3
+            else:
+                ok = ev is not None and ev.date.isoformat() == want
+            ev_hit += ok
+            if not ok:
+                problems.append(f"event_date want {want} got {ev}")
+        if verbose and problems:
+            print(f"{row['id']}: {row['sentence']}")
+            for p in problems:
+                print(f"    {p}")
+    return {
+        "sentences": len(rows),
+        "entity_accuracy": round(ent_hit / max(ent_total, 1), 3),
+        "entity_precision": round(ent_pred_ok / max(ent_pred, 1), 3),
+        "entities_expected": ent_total,
+        "date_accuracy": round(date_hit / max(date_total, 1), 3),
+        "dates_expected": date_total,
+        "quantity_accuracy": round(qty_hit / max(qty_total, 1), 3),
+        "quantities_expected": qty_total,
+        "event_date_accuracy": round(ev_hit / max(ev_total, 1), 3),
+        "event_dates_expected": ev_total,
+    }
+
+
+def throughput(extractor: Extractor, repeat: int) -> dict[str, float | int]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    articles = [
+        CleanArticle(article_id=f"{i}", title=t.strip().splitlines()[0], text=t)
+        for i, t in enumerate(texts * repeat)
+    ]
+    extractor.extract_many(articles[: len(texts)])  # warm-up
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    extractor.extract_many(articles)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {
+        "articles": len(articles),
+        "mean_chars": round(sum(len(a.text) for a in articles) / len(articles)),
+        "articles_per_s_per_core": round(len(articles) / cpu, 1),
+        "articles_per_s_wall": round(len(articles) / wall, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20, help="copies of the 5 seeds in the speed run")
+    parser.add_argument("--verbose", action="store_true", help="print every labelled miss")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    extractor = Extractor()
+    load_s = time.perf_counter() - t0
+    figures: dict[str, Any] = {"model": extractor.model_name, "components": list(extractor.nlp.pipe_names)}
+    figures["load_s"] = round(load_s, 2)
+    figures.update(accuracy(extractor, args.verbose))
+    figures.update(throughput(extractor, args.repeat))
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    for key, value in figures.items():
+        print(f"{key:>26}: {value}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
