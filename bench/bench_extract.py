@@ -86,10 +86,8 @@ def accuracy(extractor: Extractor, verbose: bool) -> dict[str, float | int]:
             ev_total += 1
             want = row["event_date"]
             ev = got.event_date
-            if want is None:
-                ok = ev is None or ev.confidence < 0.3
-            else:
-                ok = ev is not None and ev.date.isoformat() == want
+            unresolved = ev is None or ev.confidence < 0.3
+            ok = unresolved if want is None else (ev is not None and ev.date.isoformat() == want)
             ev_hit += ok
             if not ok:
                 problems.append(f"event_date want {want} got {ev}")
