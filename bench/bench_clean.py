@@ -20,6 +20,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import trafilatura
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.cleaner.logic import clean
@@ -48,8 +50,6 @@ def page_scores(pred: str, gold: str) -> tuple[float | None, float | None]:
 
 def predict(html: str, url: str | None, baseline: bool) -> str:
     if baseline:
-        import trafilatura
-
         return trafilatura.extract(html, url=url) or ""
     try:
         article = clean(RawArticle(article_id="bench", body=html, content_type="text/html", url=url))

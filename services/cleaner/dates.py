@@ -54,6 +54,8 @@ def _from_stamp(stamp: Stamp, modified: datetime | None) -> DateChoice:
 def resolve_published(raw: RawArticle, html: HtmlResult | None, plain: PlainResult | None) -> DateChoice:
     """Pick the most trustworthy publication time available for the article."""
     modified = plain.modified.when if plain is not None and plain.modified is not None else None
+    if modified is None and html is not None:
+        modified = html.modified
     if plain is not None and plain.published is not None:
         return _from_stamp(plain.published, modified)
     if html is not None and html.published is not None:

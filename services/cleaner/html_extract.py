@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import trafilatura
 
 from services.cleaner.decoding import normalise_line
+from services.cleaner.meta_dates import refine_with_time
 
 _FALLBACK_RATIO = 0.5  # precision output shorter than this share of the default output: use the default
 _WORD = re.compile(r"\w+")
@@ -35,6 +37,7 @@ class HtmlResult:
     published: datetime | None = None
     published_tz_known: bool = False
     published_tz: str | None = None
+    modified: datetime | None = None
 
 
 def _parse_date(raw: str | None) -> tuple[datetime | None, bool, str | None]:
@@ -73,15 +76,18 @@ def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
     extraction is kept as a fallback for those pages (when the precision text
     is less than half as long).
     """
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        favor_precision=True,
-        date_extraction_params=_DATE_PARAMS,
-    )
+    options: dict[str, Any] = {
+        "url": url,
+        "include_comments": False,
+        "include_tables": True,
+        "favor_precision": True,
+    }
+    try:
+        doc = trafilatura.bare_extraction(html, with_metadata=True, date_extraction_params=_DATE_PARAMS, **options)
+    except (AssertionError, AttributeError, TypeError, ValueError, IndexError):
+        # htmldate and the metadata code assert on some degenerate trees (an element
+        # without parent); the text extraction itself copes, so retry without metadata.
+        doc = trafilatura.bare_extraction(html, with_metadata=False, **options)
     if doc is None or isinstance(doc, dict):
         return None
     text: str = doc.text or ""
@@ -92,6 +98,9 @@ def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
         return None
     paragraphs = [p for p in (normalise_line(line) for line in text.split("\n")) if p]
     published, tz_known, tz_label = _parse_date(doc.date)
+    meta_published, meta_modified = refine_with_time(html, published.date() if published else None)
+    if meta_published is not None:
+        published, tz_known, tz_label = meta_published.when, meta_published.tz_known, meta_published.tz_label
     return HtmlResult(
         paragraphs=paragraphs,
         title=normalise_line(doc.title) if doc.title else None,
@@ -102,4 +111,5 @@ def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
         published=published,
         published_tz_known=tz_known,
         published_tz=tz_label,
+        modified=meta_modified.when if meta_modified else None,
     )

@@ -90,6 +90,20 @@ class BoilerplateLearner:
         key = line_key(line)
         return key is not None and memory.lines.get(key, 0) >= self.min_articles
 
+    def boilerplate_mask(self, outlet: str | None, lines: list[str], max_share: float = 0.5) -> list[bool]:
+        """Which lines are learned boilerplate; none when that would be more than ``max_share`` of them.
+
+        A republished or updated story repeats most of its own lines; the cap
+        keeps the learner from emptying it (template lines are a minority of
+        any real article).
+        """
+        if not outlet or outlet not in self._outlets:
+            return [False] * len(lines)
+        mask = [self.is_boilerplate(outlet, line) for line in lines]
+        if sum(mask) > max_share * len(lines):
+            return [False] * len(lines)
+        return mask
+
     def articles_seen(self, outlet: str) -> int:
         memory = self._outlets.get(outlet)
         return memory.articles if memory else 0

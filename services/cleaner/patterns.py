@@ -33,11 +33,13 @@ FURNITURE = re.compile(
       | (?:image|photo|video)\s+gallery|loading\.*|view\s+comments?|show\s+comments?
       | thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing|reading|your\s+feedback).{{0,80}}
       | (?:sorry[,!.]?\s*)?(?:an|there\s+was\s+an)\s+error\s+(?:has\s+occurred|occurred|processing).{{0,80}}
-      | (?:please\s+)?try\s+again(?:\s+later)?|sorry|thank\s+you|tags?|topics?|keywords?|categories|filed\s+under.{{0,80}}
+      | (?:please\s+)?try\s+again(?:\s+later)?|sorry|thank\s+you
+      | tags?|topics?|keywords?|categories|filed\s+under.{{0,80}}
       | keep\s+an\s+eye\s+on\s+your\s+inbox.{{0,60}}|(?:order|purchase)\s+(?:reprints?|licensing).{{0,40}}
       | print\s+(?:this\s+)?(?:article|story|page)|this\s+(?:article|story)\s+(?:has\s+been|was)\s+sent\s+to.{{0,60}}
       | this\s+copy\s+is\s+for\s+your\s+personal,?\s+non-commercial\s+use\s+only.*
-      | write\s+to\s+.{{1,60}}\s+at\s+\S+@\S+|(?:contact|email)\s+(?:the\s+)?(?:author|reporter|us)\s*(?::|at\b).{{0,80}}
+      | write\s+to\s+.{{1,60}}\s+at\s+\S+@\S+
+      | (?:contact|email)\s+(?:the\s+)?(?:author|reporter|us)\s*(?::|at\b).{{0,80}}
       | (?:you\s+must\s+)?log\s*in\s+to\s+(?:post\s+a\s+)?comment.{{0,40}}|join\s+the\s+conversation.{{0,40}}
     )[.:!]?$""",
     re.IGNORECASE | re.VERBOSE,

@@ -93,6 +93,7 @@ class _Cleaner:
         self.result.candidate_lines = [ln.text for ln in self.lines]
         for index, line in enumerate(self.lines):
             self._classify(index, line)
+        self._learned()
         self._sandwiched_fragments()
         self._trailing_lists()
         self._title()
@@ -128,7 +129,6 @@ class _Cleaner:
             or pat.LINK_ONLY.match(text)
             or (pat.IMAGE_CREDIT.match(text) and _words(text) <= 45)
             or pat.EMBED_ATTRIBUTION.match(text)
-            or (self.learner is not None and self.outlet and self.learner.is_boilerplate(self.outlet, text))
         ):
             line.removed = True
             return
@@ -149,6 +149,16 @@ class _Cleaner:
         if "|" in text and first and not re.search(r"\d", first) and _words(first) <= 5:
             self.result.site_name = self.result.site_name or first
         return True
+
+    def _learned(self) -> None:
+        """Lines the outlet's learner knows as template text."""
+        if self.learner is None:
+            return
+        live = [ln for ln in self.lines if not ln.removed]
+        for line, flagged in zip(
+            live, self.learner.boilerplate_mask(self.outlet, [ln.text for ln in live]), strict=True
+        ):
+            line.removed = line.removed or flagged
 
     def _sandwiched_fragments(self) -> None:
         """Drop short fragments whose neighbours were removed as boilerplate (alt text, labels)."""
@@ -182,6 +192,8 @@ class _Cleaner:
         remaining = [ln for ln in self.lines if not ln.removed]
         if len(remaining) < 2 or not looks_like_headline(remaining[0].text):
             return
+        if remaining[1].block == remaining[0].block and remaining[1].text[:1].islower():
+            return  # a hard-wrapped sentence, not a headline
         first = remaining[0]
         self.result.title = first.text
         first.removed = True

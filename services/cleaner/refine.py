@@ -43,14 +43,13 @@ def _key(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def _is_boilerplate(text: str, outlet: str | None, learner: BoilerplateLearner | None) -> bool:
+def _is_boilerplate(text: str) -> bool:
     return bool(
         pat.FURNITURE.match(text)
         or (pat.TRACKER.search(text) and _words(text) <= 6)
         or pat.BARE_HOST.match(text)
         or pat.DATE_ONLY.match(text)
         or stamp_kind(text)
-        or (learner is not None and outlet and learner.is_boilerplate(outlet, text))
     )
 
 
@@ -71,8 +70,11 @@ def refine_paragraphs(
         if byline and _words(text) <= 8:
             out.authors.append(byline.group("name").strip())
             continue
-        if _is_boilerplate(text, outlet, learner) or (index == 0 and _is_title_repeat(text, title)):
+        if _is_boilerplate(text) or (index == 0 and _is_title_repeat(text, title)):
             continue
         out.paragraphs.append(text)
+    if learner is not None:
+        mask = learner.boilerplate_mask(outlet, out.paragraphs)
+        out.paragraphs = [p for p, flagged in zip(out.paragraphs, mask, strict=True) if not flagged]
     out.removed = len(paragraphs) - len(out.paragraphs)
     return out

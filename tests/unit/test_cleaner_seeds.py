@@ -36,8 +36,8 @@ def test_seed_keeps_news_paragraphs(name: str) -> None:
     text_key = _key(article.text)
     boiler = {_key(b) for b in EXPECTED[name]["boilerplate"]}
     kept = 0
-    for line in repair_text(source).split("\n"):
-        line = line.strip()
+    for raw_line in repair_text(source).split("\n"):
+        line = raw_line.strip()
         if _key(line) in boiler or len(_WORD.findall(line)) < 12 or line == EXPECTED[name]["title"]:
             continue
         assert _key(TRAILING_LINKS.sub("", line)) in text_key, f"news paragraph lost: {line[:80]!r}"

@@ -1,0 +1,232 @@
+"""Unit tests of the cleaner's parts: decoding, lost-byte repair, stamps, HTML path, rejections."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.cleaner.dates import url_date
+from services.cleaner.decoding import decode_bytes, looks_binary, normalise_line, repair_text
+from services.cleaner.limits import CleanerLimits
+from services.cleaner.logic import clean, content_hash
+from services.cleaner.lostbytes import repair_lost_bytes
+from services.cleaner.plaintext import clean_plain
+from services.cleaner.stamps import parse_stamp, stamp_kind
+from shared.contracts.articles import BodyEncoding, DateSource, FeedMetadata, RawArticle
+from shared.errors import RejectedInput
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cleaner"
+PROSE = (
+    "The city council approved a new budget on Monday after a long debate about road repairs and school funding. "
+    "Members said the plan would raise spending on public transport by ten percent over the next two years. "
+    "Opposition members argued that the increase was not enough to cover rising maintenance costs."
+)
+
+
+def _raw(body: str, **kw: object) -> RawArticle:
+    return RawArticle(article_id="t1", body=body, **kw)  # type: ignore[arg-type]
+
+
+# --- lost bytes and mojibake -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("\u2757\ufe0f", "\u2757\ufe0f"),  # red exclamation + VS16: loses 0x9D and 0x8F
+        ("\U0001f3c6", None),  # trophy: F0 9F 8F 86 loses 0x8F (ambiguous with other emoji, must not stay mojibake)
+        ("\u201d", "\u201d"),  # right double quote: E2 80 9D loses 0x9D
+    ],
+)
+def test_lost_byte_sequences_are_repaired(original: str, expected: str | None) -> None:
+    broken = original.encode("utf-8").decode("cp1252", errors="ignore")
+    assert broken != original
+    fixed = repair_lost_bytes(f"He said {broken} today")
+    if expected is not None:
+        assert fixed == f"He said {expected} today"
+    else:
+        assert broken not in fixed
+        assert all(ord(ch) < 0x80 or ord(ch) >= 0x1F000 for ch in fixed)
+
+
+@pytest.mark.parametrize("text", ["café — très bien", "naïve Â½", "Ça va? Élan", "Zürich: 5 °C"])
+def test_legitimate_latin1_text_is_untouched(text: str) -> None:
+    assert repair_lost_bytes(text) == text
+
+
+def test_repair_text_fixes_full_mojibake_and_nfc() -> None:
+    assert repair_text("CafÃ© au lait") == "Café au lait"
+    assert repair_text("Cafe\u0301") == "Café"
+
+
+def test_normalise_line_quotes_and_spaces() -> None:
+    assert normalise_line("  \u201cHi\u201d\u00a0 it\u2019s\tme  ") == '"Hi" it\'s me'
+
+
+# --- decoding --------------------------------------------------------------------------
+
+
+def test_decode_prefers_valid_utf8_over_wrong_declaration() -> None:
+    assert decode_bytes("Zürich".encode(), "iso-8859-1", is_html=False) == "Zürich"
+
+
+def test_decode_uses_declared_charset() -> None:
+    data = "Zürich — Genève".encode("cp1252")
+    assert decode_bytes(data, "windows-1252", is_html=False) == "Zürich — Genève"
+
+
+def test_decode_uses_meta_charset_for_html() -> None:
+    data = '<html><head><meta charset="iso-8859-2"></head><body>Łódź</body></html>'.encode("iso-8859-2")
+    assert "Łódź" in decode_bytes(data, None, is_html=True)
+
+
+def test_looks_binary() -> None:
+    assert looks_binary(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert looks_binary(bytes(range(256)) * 4)
+    assert not looks_binary(PROSE.encode())
+
+
+# --- stamps ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "utc", "tz", "known"),
+    [
+        ("Published 08:16 IST, February 12th 2022", datetime(2022, 2, 12, 2, 46, tzinfo=UTC), "IST", True),
+        ("12 Feb 2022, 02:46 pm", datetime(2022, 2, 12, 14, 46, tzinfo=UTC), None, False),
+        ("Posted: March 3, 2021 at 4:05 p.m. ET", datetime(2021, 3, 3, 21, 5, tzinfo=UTC), "ET", True),
+        ("2019-11-19T08:57:40+01:00", datetime(2019, 11, 19, 7, 57, tzinfo=UTC), "+01:00", True),
+        ("Updated 5 May 2020 10.30 GMT", datetime(2020, 5, 5, 10, 30, tzinfo=UTC), "GMT", True),
+    ],
+)
+def test_parse_stamp(line: str, utc: datetime, tz: str | None, known: bool) -> None:
+    stamp = parse_stamp(line)
+    assert stamp is not None
+    assert stamp.when == utc
+    assert stamp.tz_label == tz
+    assert stamp.tz_known is known
+
+
+def test_stamp_kind() -> None:
+    assert stamp_kind("Published 08:16 IST, February 12th 2022") == "published"
+    assert stamp_kind("Last updated: 1 June 2021") == "updated"
+    assert stamp_kind("Published by the ministry of health, the report says a lot.") is None
+    assert parse_stamp("February 30 2022") is None
+
+
+def test_url_date() -> None:
+    assert url_date("https://x.example/2023/03/14/story") == datetime(2023, 3, 14, tzinfo=UTC)
+    assert url_date("https://x.example/news/story-20211230.html") == datetime(2021, 12, 30, tzinfo=UTC)
+    assert url_date("https://x.example/news/12345") is None
+
+
+# --- plain text ------------------------------------------------------------------------
+
+
+def test_plain_structural_rules() -> None:
+    text = "\n".join(
+        [
+            "Council passes budget after long debate",
+            "Share",
+            "Budget",
+            "Photo: Reuters",
+            PROSE,
+            "Related Stories",
+            "- Mayor opens new library in the east",
+            "- Rail strike called off at last minute",
+        ]
+    )
+    result = clean_plain(text)
+    assert result.title == "Council passes budget after long debate"
+    assert result.paragraphs == [PROSE]
+    assert result.removed_lines == 7  # the title line counts as removed from the body
+
+
+def test_plain_hard_wrapped_lines_are_joined() -> None:
+    text = "The council approved the budget\nafter a long debate on Monday.\n\nSecond paragraph here."
+    assert clean_plain(text).paragraphs[0] == "The council approved the budget after a long debate on Monday."
+
+
+# --- whole clean() ---------------------------------------------------------------------
+
+
+def test_clean_html_fixture() -> None:
+    html = (FIXTURES / "article.html").read_text(encoding="utf-8")
+    raw = _raw(html, content_type="text/html", url="https://ledger.example.org/2023/03/14/harbour-bridge-reopens")
+    article = clean(raw)
+    assert article.title == "Harbour bridge reopens after storm repairs"
+    assert article.site_name == "The Coastal Ledger"
+    assert article.authors == ["Mara Lindqvist"]
+    assert article.language == "en"
+    assert len(article.paragraphs) == 4
+    assert article.paragraphs[0].startswith("The harbour bridge reopened")
+    assert "Share this article" not in article.text
+    assert "Most read" not in article.text and "All rights reserved" not in article.text
+    assert article.published_at == datetime(2023, 3, 14, 8, 30, tzinfo=UTC)
+    assert article.published_at_source == DateSource.HTML_META
+    assert article.published_tz_known is True
+    assert article.text == "\n\n".join(article.paragraphs)
+
+
+def test_clean_base64_cp1252() -> None:
+    body = base64.b64encode(f"Café owners said: “{PROSE}”".encode("cp1252")).decode()
+    article = clean(_raw(body, body_encoding=BodyEncoding.BASE64, charset="windows-1252"))
+    assert article.text.startswith('Café owners said: "The city council')
+
+
+def test_feed_date_is_fallback() -> None:
+    feed = FeedMetadata(title="Budget passes", published=datetime(2024, 1, 2, 3, 4, tzinfo=UTC))
+    article = clean(_raw(PROSE, feed=feed))
+    assert article.published_at == datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
+    assert article.published_at_source == DateSource.FEED
+    assert article.title == "Budget passes"
+
+
+def test_content_hash_ignores_case_and_spacing() -> None:
+    assert content_hash("Hello   World\n\nAgain") == content_hash("hello world again")
+    assert content_hash("a") != content_hash("b")
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (_raw("   \n\t "), "empty"),
+        (_raw("", body_encoding=BodyEncoding.BASE64), "empty"),
+        (_raw("not base64 at all!!", body_encoding=BodyEncoding.BASE64), "undecodable"),
+        (
+            _raw(base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(200)).decode(), body_encoding=BodyEncoding.BASE64),
+            "binary",
+        ),
+        (_raw("Just a short line."), "not_an_article"),
+        (
+            _raw(
+                "<html><body><h1>404 Not Found</h1><p>The page you requested does not exist.</p></body></html>",
+                content_type="text/html",
+            ),
+            "not_an_article",
+        ),
+        (
+            _raw("Error 404: page not found. " + "Sorry, the page you were looking for cannot be found here. " * 3),
+            "not_an_article",
+        ),
+        (_raw("abc\x00\x01\x02\x03\x04" * 50), "binary"),
+    ],
+)
+def test_rejections(raw: RawArticle, reason: str) -> None:
+    with pytest.raises(RejectedInput) as info:
+        clean(raw)
+    assert info.value.reason == reason
+
+
+def test_too_large_is_rejected() -> None:
+    limits = CleanerLimits(max_bytes=1000)
+    with pytest.raises(RejectedInput) as info:
+        clean(_raw(PROSE * 10), limits=limits)
+    assert info.value.reason == "too_large"
+    body = base64.b64encode(PROSE.encode() * 10).decode()
+    with pytest.raises(RejectedInput) as info:
+        clean(_raw(body, body_encoding=BodyEncoding.BASE64), limits=limits)
+    assert info.value.reason == "too_large"
