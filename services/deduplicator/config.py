@@ -39,7 +39,7 @@ class DedupConfig(BaseModel):
     date_conflict_factor: float = Field(default=0.15, ge=0.0, le=1.0)  # score multiplier on a veto
     weekday_conflict_factor: float = Field(default=0.4, ge=0.0, le=1.0)  # named weekdays >= 2 days apart
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    join_threshold: float = Field(default=0.22, ge=0.0, le=1.0)
+    join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
     merge_threshold: float = Field(default=0.45, ge=0.0, le=1.0)  # both events must score this high
     decay_days: float = Field(default=3.0, gt=0.0)  # similarity half-life over stream time
 

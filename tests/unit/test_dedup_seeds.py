@@ -30,7 +30,8 @@ def test_seeds_make_exactly_the_two_calls() -> None:
     fetched = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # replayed from files long after publication
     decisions = {}
     for f in files:
-        raw = RawArticle(article_id=f.name[:3], body=f.read_text(encoding="utf-8"), source_id="samples", fetched_at=fetched)
+        body = f.read_text(encoding="utf-8")
+        raw = RawArticle(article_id=f.name[:3], body=body, source_id="samples", fetched_at=fetched)
         decisions[f.name[:3]] = dedup.process(ex.extract(cleaner.clean(raw)))
     events: dict[str, set[str]] = {}
     for aid in decisions:
