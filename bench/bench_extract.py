@@ -26,6 +26,7 @@ from shared.contracts import CleanArticle, DateSource, EnrichedArticle, EntityKi
 
 LABELS = ROOT / "tests" / "fixtures" / "extract" / "labelled.jsonl"
 SAMPLES = ROOT / "deploy" / "samples"
+ECBPLUS = ROOT.parent / "shared" / "corpus" / "ecbplus" / "dev.jsonl"
 
 
 def article_for(row: dict[str, Any]) -> CleanArticle:
@@ -109,27 +110,55 @@ def accuracy(extractor: Extractor, verbose: bool) -> dict[str, float | int]:
     }
 
 
-def throughput(extractor: Extractor, repeat: int) -> dict[str, float | int]:
+def seed_articles(repeat: int) -> list[CleanArticle]:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
-    articles = [
-        CleanArticle(article_id=f"{i}", title=t.strip().splitlines()[0], text=t)
-        for i, t in enumerate(texts * repeat)
+    return [
+        CleanArticle(article_id=f"{i}", title=t.strip().splitlines()[0], text=t) for i, t in enumerate(texts * repeat)
     ]
-    extractor.extract_many(articles[: len(texts)])  # warm-up
+
+
+def throughput(extractor: Extractor, repeat: int, prefix: str = "") -> dict[str, float | int]:
+    """Articles per CPU-second (one process = one core) and per wall-second over repeated seeds."""
+    articles = seed_articles(repeat)
+    extractor.extract_many(articles[:5])  # warm-up
     cpu0, wall0 = time.process_time(), time.perf_counter()
     extractor.extract_many(articles)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return {
-        "articles": len(articles),
-        "mean_chars": round(sum(len(a.text) for a in articles) / len(articles)),
-        "articles_per_s_per_core": round(len(articles) / cpu, 1),
-        "articles_per_s_wall": round(len(articles) / wall, 1),
+        f"{prefix}articles": len(articles),
+        f"{prefix}mean_chars": round(sum(len(a.text) for a in articles) / len(articles)),
+        f"{prefix}articles_per_s_per_core": round(len(articles) / cpu, 1),
+        f"{prefix}articles_per_s_wall": round(len(articles) / wall, 1),
     }
+
+
+def truncated_mode(full: Extractor, ner_chars: int, repeat: int) -> dict[str, float | int]:
+    """Speed of the model reading only ``ner_chars`` per article, and how many of the full mode's
+    entity ids (top 10 by salience, per seed) it still finds."""
+    fast = Extractor(ner_chars=ner_chars)
+    seeds = seed_articles(1)
+    if ECBPLUS.exists():  # longer real articles, when the team corpus is there
+        rows = [json.loads(line) for line in ECBPLUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+        seeds += [
+            CleanArticle(article_id=r["doc_id"], text=r["text"]) for r in rows if len(r["text"]) > ner_chars * 1.5
+        ][:150]
+    else:
+        print(f"note: {ECBPLUS} absent; truncation recall measured on the seeds only")
+    hits = total = 0
+    for a, b in zip(full.extract_many(seeds), fast.extract_many(seeds), strict=True):
+        want = {e.id for e in a.entities[:10]}
+        total += len(want)
+        hits += len(want & {e.id for e in b.entities})
+    figures = throughput(fast, repeat, prefix=f"ner{ner_chars}_")
+    figures[f"ner{ner_chars}_top10_entity_recall_vs_full"] = round(hits / max(total, 1), 3)
+    figures[f"ner{ner_chars}_recall_articles"] = len(seeds)
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="copies of the 5 seeds in the speed run")
+    parser.add_argument("--ner-chars", type=int, default=1500, help="also measure this NER cap (0: skip)")
     parser.add_argument("--verbose", action="store_true", help="print every labelled miss")
     args = parser.parse_args()
     t0 = time.perf_counter()
@@ -139,6 +168,8 @@ def main() -> None:
     figures["load_s"] = round(load_s, 2)
     figures.update(accuracy(extractor, args.verbose))
     figures.update(throughput(extractor, args.repeat))
+    if args.ner_chars:
+        figures.update(truncated_mode(extractor, args.ner_chars, args.repeat))
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     for key, value in figures.items():
         print(f"{key:>26}: {value}")

