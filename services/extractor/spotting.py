@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from shared.contracts import EntityKind
 from services.extractor.entities import RawMention
+from shared.contracts import EntityKind
 
 #: Words that may precede a name without being part of it ("President Putin", "in Kyiv").
 _TITLE_WORDS = frozenset(
-    "president prime minister secretary chancellor spokesman spokeswoman spokesperson foreign defence defense "
-    "mr mrs ms dr general the in at of from to and or with for by on as but while when after before said says "
-    "told a an this that these those its his her their our".split()
+    {
+        "president", "prime", "minister", "secretary", "chancellor", "spokesman", "spokeswoman", "spokesperson",
+        "foreign", "defence", "defense", "mr", "mrs", "ms", "dr", "general", "the", "in", "at", "of", "from",
+        "to", "and", "or", "with", "for", "by", "on", "as", "but", "while", "when", "after", "before", "said",
+        "says", "told", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our",
+    }
 )
 MIN_GAZETTEER_CHARS = 4
 
