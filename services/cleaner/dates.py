@@ -60,7 +60,7 @@ def resolve_published(raw: RawArticle, html: HtmlResult | None, plain: PlainResu
         return _from_stamp(plain.published, modified)
     if html is not None and html.published is not None:
         return DateChoice(html.published, DateSource.HTML_META, html.published_tz, html.published_tz_known, modified)
-    for url in (raw.canonical_url, raw.url):
+    for url in (raw.canonical_url, raw.url, plain.source_url if plain is not None else None):
         found = url_date(url)
         if found is not None:
             return DateChoice(found, DateSource.URL, None, False, modified)

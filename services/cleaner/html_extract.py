@@ -16,7 +16,7 @@ from typing import Any
 
 import trafilatura
 
-from services.cleaner.decoding import normalise_line
+from services.cleaner.decoding import normalise_line, repair_text
 from services.cleaner.meta_dates import refine_with_time
 
 _FALLBACK_RATIO = 0.5  # precision output shorter than this share of the default output: use the default
@@ -96,16 +96,16 @@ def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
         text = default
     if not text.strip():
         return None
-    paragraphs = [p for p in (normalise_line(line) for line in text.split("\n")) if p]
+    paragraphs = [p for p in (normalise_line(line) for line in repair_text(text).split("\n")) if p]
     published, tz_known, tz_label = _parse_date(doc.date)
     meta_published, meta_modified = refine_with_time(html, published.date() if published else None)
     if meta_published is not None:
         published, tz_known, tz_label = meta_published.when, meta_published.tz_known, meta_published.tz_label
     return HtmlResult(
         paragraphs=paragraphs,
-        title=normalise_line(doc.title) if doc.title else None,
-        authors=_authors(doc.author),
-        site_name=doc.sitename or None,
+        title=normalise_line(repair_text(doc.title)) if doc.title else None,
+        authors=[normalise_line(repair_text(a)) for a in _authors(doc.author)],
+        site_name=normalise_line(repair_text(doc.sitename)) if doc.sitename else None,
         canonical_url=doc.url or None,
         language=doc.language or None,
         published=published,

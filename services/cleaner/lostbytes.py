@@ -27,6 +27,7 @@ _LOST = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 # characters whose cp1252 bytes are continuation bytes (0x80..0xBF).
 _CONT_CHARS = "".join(ch for b in range(0x80, 0xC0) if b not in _LOST for ch in [bytes([b]).decode("cp1252")])
 _RUN = re.compile("(?:[\u00c2-\u00f4][" + re.escape(_CONT_CHARS) + "]*)+")
+_LEAD = re.compile("[\u00c2-\u00f4]")
 _ACCEPTED_CATEGORIES = {"So", "Sm", "Sk", "Sc", "Pd", "Po", "Ps", "Pe", "Pi", "Pf", "Mn", "Me"}
 
 
@@ -132,7 +133,7 @@ def _has_lost_bytes(run: str) -> bool:
 
 def repair_lost_bytes(text: str) -> str:
     """Replace lost-byte mojibake runs by the characters they most plausibly were."""
-    if not any("\u00c2" <= ch <= "\u00f4" for ch in text):
+    if not _LEAD.search(text):
         return text
 
     def fix(match: re.Match[str]) -> str:

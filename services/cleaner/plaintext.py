@@ -25,6 +25,7 @@ from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.stamps import Stamp, header_stamp, parse_stamp, stamp_kind
 
 _WORD = re.compile(r"\w+")
+_URL_LINE = re.compile(r"^https?://\S+$")
 _HEADER_SCAN = 6  # a date/outlet header line is only looked for among the first lines
 
 
@@ -46,6 +47,7 @@ class PlainResult:
     modified: Stamp | None = None
     authors: list[str] = field(default_factory=list)
     site_name: str | None = None
+    source_url: str | None = None  # a URL printed as the document's first line (scrapers often do)
     candidate_lines: list[str] = field(default_factory=list)
 
 
@@ -68,6 +70,11 @@ def looks_like_headline(text: str) -> bool:
 def _is_fragment(text: str) -> bool:
     """Widget label or alt text: at most four words, no sentence punctuation."""
     return _words(text) <= 4 and not is_sentence(text)
+
+
+def _is_headline_item(text: str) -> bool:
+    """A bulleted line that reads like a linked headline rather than a list entry of the article."""
+    return bool(pat.BULLET.match(text)) and _words(text) >= 4 and not is_sentence(text)
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -94,9 +101,9 @@ class _Cleaner:
         for index, line in enumerate(self.lines):
             self._classify(index, line)
         self._learned()
+        self._title()
         self._sandwiched_fragments()
         self._trailing_lists()
-        self._title()
         self._duplicates()
         self.result.removed_lines = sum(1 for ln in self.lines if ln.removed)
         self.result.paragraphs = _paragraphs([ln for ln in self.lines if not ln.removed])
@@ -111,6 +118,10 @@ class _Cleaner:
                 self.result.published = stamp
             elif kind == "updated" and self.result.modified is None:
                 self.result.modified = stamp
+            line.removed = True
+            return
+        if index == 0 and _URL_LINE.match(text):
+            self.result.source_url = text
             line.removed = True
             return
         if index < _HEADER_SCAN and self._header(text):
@@ -171,19 +182,22 @@ class _Cleaner:
                 line.removed = True
 
     def _trailing_lists(self) -> None:
-        """Drop a run of two or more list-like headline lines at the very end (related links)."""
+        """Drop a run of two or more headline-like list items at the very end (related links).
+
+        Items count as headlines when they have at least four words and do not end
+        like a sentence; a short label line just above the run ("Related") goes too.
+        """
         tail: list[_Line] = []
         for line in reversed(self.lines):
             if line.removed:
                 continue
-            listy = pat.BULLET.match(line.text) is not None
-            if listy or (
-                tail and not is_sentence(line.text) and _words(line.text) <= 20 and line.block == tail[-1].block
-            ):
+            if _is_headline_item(line.text):
                 tail.append(line)
                 continue
+            if tail and _is_fragment(line.text) and line.block == tail[-1].block:
+                tail.append(line)
             break
-        if len(tail) >= 2 and any(pat.BULLET.match(ln.text) for ln in tail):
+        if sum(1 for ln in tail if pat.BULLET.match(ln.text)) >= 2:
             for line in tail:
                 line.removed = True
 

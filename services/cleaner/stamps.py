@@ -50,7 +50,7 @@ _DATE_PATTERNS = (
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<mon>[01]?\d)-(?P<day>[0-3]?\d)(?!\d)"),
 )
 _TIME = re.compile(
-    r"(?<![\d:])(?P<h>[0-2]?\d)[:.](?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?\s*(?P<ampm>[aApP]\.?[mM]\.?)?"
+    r"(?<![\d:])(?P<h>[0-2]?\d)(?::\s?|\.)(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?\s*(?P<ampm>[aApP]\.?\s?[mM]\.?)?"
     r"(?:\s*\(?(?P<tz>[A-Z]{1,4}T|UTC|GMT|Z|ET|CT|PT|MT|WIB|MSK)\b\)?"
     r"|\s*(?P<off>(?:UTC|GMT)?\s*[+-]\s?[01]?\d(?::?[0-5]\d)?))?",
 )
@@ -136,10 +136,15 @@ def parse_stamp(text: str) -> Stamp | None:
     return Stamp(aware.astimezone(UTC), tz_label, True, has_time)
 
 
+_RELATIVE = re.compile(r"\b(?:ago|yesterday|today|just now)\b", re.IGNORECASE)
+
+
 def stamp_kind(line: str) -> str | None:
-    """'published' or 'updated' when the line is a stamp of that kind, else None."""
+    """'published', 'updated' or 'relative' (no usable date) for stamp lines, else None."""
     if len(line) > 120:
         return None
+    if (_UPDATED.match(line) or _PUBLISHED.match(line)) and _RELATIVE.search(line):
+        return "relative"
     if _UPDATED.match(line):
         return "updated" if _parse_date(line) else None
     if _PUBLISHED.match(line):

@@ -230,3 +230,30 @@ def test_too_large_is_rejected() -> None:
     with pytest.raises(RejectedInput) as info:
         clean(_raw(body, body_encoding=BodyEncoding.BASE64), limits=limits)
     assert info.value.reason == "too_large"
+
+
+def test_plain_keeps_article_lists_and_reads_url_line() -> None:
+    text = "\n".join(
+        [
+            "https://news.example.com/2013/05/02/council-budget-vote",
+            "Council passes budget after long debate",
+            "Posted 2 hours ago",
+            PROSE,
+            "The main points are:",
+            "- Jennifer Park",
+            "- more buses for the east side!",
+        ]
+    )
+    article = clean(_raw(text))
+    assert article.title == "Council passes budget after long debate"
+    assert article.paragraphs[-2:] == ["- Jennifer Park", "- more buses for the east side!"]
+    assert "Posted" not in article.text and "https://" not in article.text
+    assert article.published_at == datetime(2013, 5, 2, tzinfo=UTC)
+    assert article.published_at_source == DateSource.URL
+    assert article.published_tz_known is False
+
+
+def test_html_mojibake_in_page_text_is_repaired() -> None:
+    html = f"<html><body><article><h1>CafÃ© owners protest</h1><p>CafÃ© owners said â€œenoughâ€. {PROSE}</p></article></body></html>"
+    article = clean(_raw(html, content_type="text/html"))
+    assert article.text.startswith('Café owners said "enough". The city council')
