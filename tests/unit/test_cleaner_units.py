@@ -254,6 +254,9 @@ def test_plain_keeps_article_lists_and_reads_url_line() -> None:
 
 
 def test_html_mojibake_in_page_text_is_repaired() -> None:
-    html = f"<html><body><article><h1>CafÃ© owners protest</h1><p>CafÃ© owners said â€œenoughâ€. {PROSE}</p></article></body></html>"
+    html = (
+        "<html><body><article><h1>CafÃ© owners protest</h1>"
+        f"<p>CafÃ© owners said â€œenoughâ€. {PROSE}</p></article></body></html>"
+    )
     article = clean(_raw(html, content_type="text/html"))
     assert article.text.startswith('Café owners said "enough". The city council')
