@@ -57,8 +57,11 @@ def plain_key(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", ascii_fold(clean_surface(text))).split())
 
 
+_W_ENDING = re.compile(r"(?<=[eo])w(a|s|na)?$")
+
+
 def _translit_word(word: str) -> str:
-    word = word.replace("w", "v").replace("ph", "f")
+    word = _W_ENDING.sub(lambda m: "v" + (m.group(1) or ""), word)
     if len(word) > 3:
         word = _Y_ENDING.sub("y", word)
     return word
@@ -68,7 +71,7 @@ def _translit_word(word: str) -> str:
 def person_key(text: str) -> str:
     """Transliteration-normalising key of a person's name.
 
-    Lowercase ASCII, w→v, ph→f, and every -i/-y/-iy/-ij…
+    Lowercase ASCII, the German/Polish -ow/-ew(a) endings as -ov/-ev(a), and every -i/-y/-iy/-ij…
     ending folded to -y, so that "Dmitri Peskow" and "Dmitry Peskov" share a key.
     Initials ("R.") are dropped: they are written inconsistently.
     """

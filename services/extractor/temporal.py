@@ -49,12 +49,16 @@ _FUTURE_CUE = re.compile(
     re.IGNORECASE,
 )
 _PAST_CUE = re.compile(
-    r"\b(?:said|says|told|wrote|citing|quoted|reported|announced|confirmed|stated|added|tweeted|held|spoke|talked|"
-    r"met|was|were|had|did|ended|began|took place|killed|died|struck|hit|arrested|signed|agreed|warned|visited)\b",
+    r"(?<!be )\b(?:said|says|told|wrote|citing|quoted|reported|announced|confirmed|stated|added|tweeted|held|"
+    r"spoke|talked|met|was|were|had|did|ended|began|took place|killed|died|struck|hit|arrested|signed|agreed|"
+    r"warned|visited)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?]['\"”’]?\s+(?=[A-Z\"“‘])|\n")
 _QUOTES = "\"“”"
+
+#: Prepositions that introduce a date but are not part of it ("in June" → "June").
+_PREPOSITION = re.compile(r"(?i:in|on|since|until|till|by|from|during|for|of|before|after)\s+")
 
 Kind = Literal["absolute", "inferred_year", "relative", "time"]
 
@@ -420,6 +424,9 @@ def find_temporals(text: str, ref: Reference) -> list[Found]:
             start, end = m.span()
             if m.groupdict().get("mod") and m.group("mod").lower() in ("on", "by", "until", "from", "since"):
                 start = m.start("mod") + len(m.group("mod")) + 1
+            lead_in = _PREPOSITION.match(text, start, end)
+            if lead_in:
+                start = lead_in.end()
             candidates.append((start, end, m, handler))
     candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
     out: list[Found] = []

@@ -1,0 +1,241 @@
+"""Rule modules of the extractor, without the spaCy model (fast)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services.extractor.entities import EntityResolver, RawMention, clean_mention
+from services.extractor.eventdate import detect_tense, pick_event_date
+from services.extractor.eventtype import event_type
+from services.extractor.keyphrases import key_phrases, lemma, mask
+from services.extractor.logic import Extractor, reference_for
+from services.extractor.names import AliasTable, default_aliases, person_key, plain_key
+from services.extractor.quantities import find_quantities
+from services.extractor.spotting import Spotter
+from services.extractor.temporal import Reference, find_temporals, nearest_year
+from shared.contracts import CleanArticle, DateSource, EntityKind, Precision, Tense
+from shared.errors import RejectedInput
+
+SAT = Reference(datetime(2022, 2, 12, 10, 0, tzinfo=UTC), "published_at", True)  # a Saturday
+UNDATED = Reference(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "fetched_at", False)
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Dmitry Peskov", "Dmitri Peskow"),
+        ("Volodymyr Zelenskyy", "Volodymyr Zelenskiy"),
+        ("Zelensky", "Zelenskyj"),
+        ("Sergei Lavrov", "Sergey Lavrov"),
+        ("Mikhail Gorbachev", "Mikhail Gorbachew"),
+        ("José Núñez", "Jose Nunez"),
+    ],
+)
+def test_person_key_unifies_transliterations(a: str, b: str) -> None:
+    assert person_key(a) == person_key(b)
+
+
+def test_person_key_keeps_different_people_apart() -> None:
+    assert person_key("Joe Biden") != person_key("Hunter Biden")
+    assert person_key("Anna Kowalska") == "anna kowalska"  # only Slavic -ow/-ew endings fold w→v
+    assert person_key("Joseph R. Biden") == "joseph biden"  # initials dropped
+
+
+def test_alias_table_exact_cross_kind_and_fuzzy() -> None:
+    table = default_aliases()
+    assert table.lookup(EntityKind.PLACE, "Kiev").id == "place:kyiv"  # type: ignore[union-attr]
+    assert table.lookup(EntityKind.PLACE, "the Donbass").id == "place:donbas"  # type: ignore[union-attr]
+    assert table.lookup(EntityKind.GROUP, "U.S.").id == "place:united-states"  # type: ignore[union-attr]
+    for variant in ("US", "USA", "America", "United States"):
+        assert table.lookup(EntityKind.PLACE, variant).id == "place:united-states"  # type: ignore[union-attr]
+    assert table.fuzzy(EntityKind.PERSON, "Vladimir Poutin").id == "person:vladimir-putin"  # type: ignore[union-attr]
+    assert table.fuzzy(EntityKind.PERSON, "Vladimir Smirnov") is None
+    assert table.surname("Zelenskyy").id == "person:volodymyr-zelensky"  # type: ignore[union-attr]
+
+
+def test_plain_key_strips_article_and_possessive() -> None:
+    assert plain_key("the White House's") == "white house"
+
+
+def test_clean_mention_drops_titles_noise_and_keeps_offsets() -> None:
+    text = "said President Joe Biden today"
+    m = clean_mention("President Joe Biden", 5, "PERSON")
+    assert m is not None and text[m.start : m.end] == "Joe Biden"
+    assert clean_mention("12345", 0, "ORG") is None
+    assert clean_mention("Print\nFile", 0, "ORG") is None
+    assert clean_mention("today", 0, "DATE") is None
+
+
+def test_resolver_links_surnames_and_mislabelled_spans() -> None:
+    resolver = EntityResolver(AliasTable({"person": {}, "place": {}}))
+    text = "Anna Kowalska met the press. Kowalska said Kowalska would stay."
+    mentions = [
+        RawMention("Anna Kowalska", 0, 13, EntityKind.PERSON),
+        RawMention("Kowalska", 29, 37, EntityKind.PERSON),
+        RawMention("Kowalska", 43, 51, EntityKind.PLACE),  # the model's label confusion
+    ]
+    entities = resolver.resolve(text, "Kowalska speaks", mentions)
+    assert [(e.id, e.count) for e in entities] == [("person:anna-kowalska", 3)]
+    assert entities[0].salience == 1.0
+
+
+def test_resolver_expands_acronyms_introduced_in_text() -> None:
+    resolver = EntityResolver(AliasTable({"org": {}}))
+    text = "The Baltic Energy Council (BEC) met. The BEC agreed."
+    mentions = [
+        RawMention("Baltic Energy Council", 4, 25, EntityKind.ORG),
+        RawMention("BEC", 41, 44, EntityKind.ORG),
+    ]
+    assert [e.id for e in resolver.resolve(text, None, mentions)] == ["org:baltic-energy-council"]
+
+
+def test_spotter_skips_parts_of_longer_names() -> None:
+    spotter = Spotter({"America": EntityKind.PLACE, "Kyiv": EntityKind.PLACE})
+    found = spotter.spot("Trade with Latin America grew. Officials in Kyiv agreed.", [])
+    assert [m.text for m in found] == ["Kyiv"]
+
+
+# --- temporal ----------------------------------------------------------------------------------
+
+
+def values(text: str, ref: Reference) -> dict[str, tuple[str, Precision]]:
+    return {f.mention.text: (f.mention.value.isoformat(), f.mention.precision) for f in find_temporals(text, ref)}
+
+
+def test_explicit_dates_and_formats() -> None:
+    got = values("Signed on 12 Feb 2022 and on February 12th 2022, in June 2021, and on 2021-12-07.", SAT)
+    assert got["12 Feb 2022"] == ("2022-02-12T00:00:00+00:00", Precision.DAY)
+    assert got["February 12th 2022"] == ("2022-02-12T00:00:00+00:00", Precision.DAY)
+    assert got["June 2021"] == ("2021-06-01T00:00:00+00:00", Precision.MONTH)
+    assert got["2021-12-07"][0].startswith("2021-12-07")
+
+
+def test_relative_days_and_weekdays() -> None:
+    got = values("They will talk tomorrow night. She spoke on Friday. The vote is this Sunday.", SAT)
+    assert got["tomorrow night"][0].startswith("2022-02-13")
+    assert got["Friday"][0].startswith("2022-02-11")
+    assert got["this Sunday"][0].startswith("2022-02-13")
+    assert values("Talks will be held on Monday.", SAT)["Monday"][0].startswith("2022-02-14")
+    assert values("Talks were held last Monday.", SAT)["last Monday"][0].startswith("2022-02-07")
+
+
+def test_missing_year_is_nearest_to_reference_and_follows_tense() -> None:
+    assert nearest_year(1, 10, date(2021, 12, 30)) == date(2022, 1, 10)
+    ref = Reference(datetime(2021, 12, 30, 18, tzinfo=UTC), "published_at", True)
+    assert values("Talks are planned for January 10.", ref)["January 10"][0].startswith("2022-01-10")
+    assert values("They met in June.", SAT)["June"][0].startswith("2021-06-01")
+
+
+def test_clock_times_to_utc() -> None:
+    got = values("It began at 11:04 am ET (16:04 GMT) and a later one at 5 pm IST.", SAT)
+    assert got["11:04 am ET"] == ("2022-02-12T16:04:00+00:00", Precision.MINUTE)
+    assert got["16:04 GMT"] == ("2022-02-12T16:04:00+00:00", Precision.MINUTE)
+    assert got["5 pm IST"] == ("2022-02-12T11:30:00+00:00", Precision.HOUR)
+    summer = Reference(datetime(2022, 7, 1, 12, tzinfo=UTC), "published_at", True)
+    assert values("at 11:00 am ET", summer)["11:00 am ET"][0] == "2022-07-01T15:00:00+00:00"
+
+
+def test_plain_numbers_are_not_times() -> None:
+    assert values("More than 100,000 troops and 2,500 tanks.", SAT) == {}
+
+
+def test_undated_weekday_resolves_but_is_not_an_event_date() -> None:
+    text = "Putin and Biden will speak by phone on Thursday."
+    found = find_temporals(text, UNDATED)
+    assert [f.mention.reference for f in found] == ["fetched_at"]
+    assert pick_event_date(text, found, UNDATED) is None
+
+
+def test_weekday_checked_date_wins_when_undated() -> None:
+    text = "They met in June 2021. The leaders plan to talk this Saturday, February 12, officials said."
+    ref = Reference(UNDATED.moment, "fetched_at", False, anchor_year=2021)
+    event = pick_event_date(text, find_temporals(text, ref), ref)
+    assert event is not None and event.date == date(2022, 2, 12)
+
+
+def test_event_date_ignores_stamp_lines_and_prefers_the_lead() -> None:
+    text = "Published 08:16 IST, February 10th 2022\nThe leaders held talks on Saturday.\n" + "x " * 400
+    text += "Before that, on December 7, they held a video call."
+    event = pick_event_date(text, find_temporals(text, SAT), SAT)
+    assert event is not None and event.date == date(2022, 2, 12)
+
+
+# --- tense, event type, key phrases, quantities ------------------------------------------------
+
+
+def test_tense_from_date_and_cues() -> None:
+    text = "Biden and Putin to talk by phone. The talks are scheduled for the evening."
+    assert detect_tense("Biden and Putin to talk by phone", text, None, UNDATED) is Tense.ANNOUNCED
+    text2 = "The two leaders held a telephone call on Saturday and spoke for an hour."
+    assert detect_tense(None, text2, None, UNDATED) is Tense.REPORTED
+    assert detect_tense(None, "Nothing here.", None, UNDATED) is Tense.UNKNOWN
+
+
+def test_event_type_rules() -> None:
+    assert event_type("Biden and Putin to talk by phone", "") == "phone_call"
+    assert event_type("Magnitude 6.1 earthquake strikes", "The quake was felt.") == "earthquake"
+    assert event_type("Police arrest suspect", "He was detained.") == "arrest"
+    assert event_type(None, "Lorem ipsum dolor.") == "other"
+
+
+def test_key_phrases_skip_masked_names() -> None:
+    text = "Vladimir Putin warned of sanctions. The sanctions threat grew as security guarantees stalled."
+    phrases = key_phrases(None, mask(text, [(0, 14)]))
+    assert "sanction" in " ".join(phrases)
+    assert not any("putin" in p for p in phrases)
+    assert lemma("guarantees") == "guarantee"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("In addition to the more than 100,000 troops, Moscow", 100_000, "troops", "more than"),
+        ("Moscow has amassed over 1,35,000 troops.", 135_000, "troops", "over"),
+        ("The US sent 3,000 more troops to Poland.", 3_000, "troops", "more"),
+        ("It left 14,000 people dead.", 14_000, "people", None),
+        ("The call lasted one hour and two minutes.", 62, "minute", None),
+        ("after the 50-minute phone call", 50, "minute", None),
+        ("About 2.5 million people fled.", 2_500_000, "people", "about"),
+        ("a magnitude 7.8 earthquake", 7.8, "magnitude", None),
+        ("Inflation reached 7.5% in May.", 7.5, "percent", None),
+    ],
+)
+def test_quantities(text: str, value: float, unit: str, qualifier: str | None) -> None:
+    got = [(q.value, q.unit, q.qualifier) for q in find_quantities(text)]
+    assert (value, unit, qualifier) in got
+    for q in find_quantities(text):
+        assert text[q.start : q.end] == q.text
+
+
+def test_quantities_skip_years_urls_and_excluded_spans() -> None:
+    assert find_quantities("Back in 2014 the crisis began.") == []
+    assert find_quantities("pic.twitter.com/HqK0b65kFm") == []
+    text = "On February 12 more than 100,000 troops"
+    got = find_quantities(text, exclude=[(3, 14)])
+    assert [q.value for q in got] == [100_000]
+
+
+# --- article level (no model needed) ------------------------------------------------------------
+
+
+def test_reference_prefers_real_publication_time() -> None:
+    pub = datetime(2022, 2, 12, 2, 46, tzinfo=UTC)
+    art = CleanArticle(article_id="a", text="x", published_at=pub, published_at_source=DateSource.TEXT_STAMP)
+    assert reference_for(art, art.text).reliable
+    fetched_only = CleanArticle(article_id="b", text="In 2021 x", published_at=pub,
+                                published_at_source=DateSource.FETCH_TIME)
+    ref = reference_for(fetched_only, fetched_only.text)
+    assert not ref.reliable and ref.anchor_year == 2021
+    undated = CleanArticle(article_id="c", text="x")
+    assert reference_for(undated, undated.text).source == "fetched_at"
+
+
+def test_text_without_words_is_rejected() -> None:
+    with pytest.raises(RejectedInput) as info:
+        Extractor.check(CleanArticle(article_id="n", text="12345 ---- ...."))
+    assert info.value.reason == "empty_text"
