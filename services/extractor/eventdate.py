@@ -29,6 +29,8 @@ _STAMP_LINE = re.compile(
 _DAY_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
 _KIND_WEIGHT = {"absolute": 1.0, "inferred_year": 0.95, "relative": 0.85, "time": 0.6}
 LEAD_CHARS = 700
+#: Dates more than this many days before the article's time are background, not its event.
+BACKGROUND_DAYS = 60
 
 FUTURE_CUES = re.compile(
     r"\b(?:will|shall|won't|'ll|scheduled|plans?\s+to|planned|planning|expected\s+to|set\s+to|is\s+to|are\s+to|"
@@ -44,11 +46,28 @@ PAST_CUES = re.compile(
 )
 
 
-def _stamp_line(text: str, start: int) -> bool:
+def _stamp_line(text: str, start: int, end: int) -> bool:
+    """Whether the mention sits in a byline/dateline/signature rather than in the story's prose.
+
+    Such lines ("Published 08:16 IST, …", "May 03, 2013" alone, "— The White House (@WhiteHouse) …")
+    date the *document*, not the event.
+    """
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
-    return bool(_STAMP_LINE.search(line))
+    return bool(_STAMP_LINE.search(line)) or (end - start) >= 0.7 * len(line.strip())
+
+
+def _article_now(found: Sequence[Found], ref: Reference) -> date | None:
+    """The article's own time: its publication day, else the latest explicit full date it writes."""
+    if ref.reliable:
+        return ref.today
+    days = [
+        f.mention.value.date()
+        for f in found
+        if f.mention.precision in _DAY_PRECISIONS and (f.kind == "absolute" or f.weekday_checked)
+    ]
+    return max(days) if days else None
 
 
 def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventDate | None:
@@ -56,6 +75,7 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
     votes: dict[date, float] = defaultdict(float)
     evidence: dict[date, tuple[float, str]] = {}
     length = max(len(text), 1)
+    now = _article_now(found, ref)
     for f in found:
         m = f.mention
         if m.precision not in _DAY_PRECISIONS:
@@ -64,7 +84,7 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
             continue
         if f.kind == "time" and m.reference != "absolute" and not ref.reliable:
             continue
-        if _stamp_line(text, m.start):
+        if _stamp_line(text, m.start, m.end):
             continue
         weight = _KIND_WEIGHT[f.kind]
         if f.kind == "inferred_year" and not ref.reliable and not f.weekday_checked:
@@ -72,6 +92,8 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
         position = 1.0 if m.start < LEAD_CHARS else max(0.15, 1.0 - m.start / length)
         weight *= position * (0.5 if f.quoted else 1.0)
         day = m.value.date()
+        if now is not None and (now - day).days > BACKGROUND_DAYS:
+            weight *= 0.3  # long before the article's time: background ("born on…", "since 2014")
         votes[day] += weight
         if day not in evidence or weight > evidence[day][0]:
             evidence[day] = (weight, m.text)

@@ -14,7 +14,8 @@ LEAD_CHARS = 600
 
 #: event type → word stems (regex fragments, matched at word starts, case-insensitive).
 RULES: dict[str, tuple[str, ...]] = {
-    "phone_call": (r"phone\s*call", r"tele(?:phone|phonic)", r"phon(?:e|ic)\s+(?:conversation|talks?)",
+    "phone_call": (r"phone\s*call", r"telephone\s+(?:call|conversation|talks?)", r"telephonic",
+                   r"phon(?:e|ic)\s+(?:conversation|talks?)",
                    r"video\s*(?:call|link|conference)", r"call(?:s|ed)?\s+with", r"by\s+phone", r"on\s+the\s+phone",
                    r"spoke\s+(?:by|on|over)"),
     "earthquake": (r"earthquake", r"quake", r"tremor", r"seismic", r"magnitude"),

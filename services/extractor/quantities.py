@@ -47,6 +47,7 @@ _SKIP_ADJ = {
     "us", "u.s.", "nato", "british", "chinese", "indian", "israeli", "palestinian", "german", "french",
     "troop", "combat", "regular", "reserve", "non-essential", "essential", "registered", "eligible",
 }  # fmt: skip
+_ADJ_SUFFIXES = ("ous", "ful", "less", "ive", "ical")
 _STOP = {
     "the", "a", "an", "of", "in", "on", "at", "to", "and", "or", "for", "by", "with", "from", "as", "is", "are",
     "was", "were", "be", "that", "this", "it", "its", "their", "his", "her", "per", "than", "into", "after",
@@ -106,11 +107,17 @@ def _unit_after(text: str, pos: int) -> tuple[str | None, str | None, int]:
             return MEASURE_UNITS[low], post, word_end
         if low in _STOP:
             return None, post, end
-        if low in _SKIP_ADJ:
+        if low in _SKIP_ADJ or (low.endswith(_ADJ_SUFFIXES) and len(low) > 5):
             end = word_end
             continue
         if word[0].isupper():
             return None, post, pos
+        # "three submarine cables": a singular modifier followed by a plural noun counts the noun.
+        nxt = _NEXT_WORD.match(text, word_end)
+        if nxt is not None and not low.endswith("s"):
+            follow = nxt.group(1).rstrip(".").lower()
+            if follow.endswith("s") and not follow.endswith("ss") and follow not in _STOP and follow.isalpha():
+                return follow, post, nxt.start(1) + len(follow)
         return low, post, word_end
     return None, post, end
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.extractor.entities import EntityResolver, RawMention, clean_mention
 from services.extractor.eventdate import detect_tense, pick_event_date
@@ -239,3 +241,43 @@ def test_text_without_words_is_rejected() -> None:
     with pytest.raises(RejectedInput) as info:
         Extractor.check(CleanArticle(article_id="n", text="12345 ---- ...."))
     assert info.value.reason == "empty_text"
+
+
+def test_background_dates_lose_to_the_articles_own_time() -> None:
+    text = "W. Mark Felt, born Aug. 17, 1913, died on Thursday.\nMay 03, 2013\nHe died on May 1, 2013, his family said."
+    event = pick_event_date(text, find_temporals(text, UNDATED), UNDATED)
+    assert event is not None and event.date == date(2013, 5, 1)
+
+
+def test_telephone_as_infrastructure_is_not_a_phone_call() -> None:
+    assert event_type("Severed cables disrupt communication", "Internet and telephone communications failed.") != (
+        "phone_call"
+    )
+
+
+def test_quantity_unit_skips_adjectives() -> None:
+    got = [(q.value, q.unit) for q in find_quantities("It sent six amphibious assault ships and three submarine cables.")]
+    assert got == [(6, "ships"), (3, "cables")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_rules_never_crash_on_arbitrary_text(text: str) -> None:
+    found = find_temporals(text, SAT)
+    for f in found:
+        assert text[f.mention.start : f.mention.end].strip() == f.mention.text
+    pick_event_date(text, found, SAT)
+    pick_event_date(text, find_temporals(text, UNDATED), UNDATED)
+    for q in find_quantities(text):
+        assert text[q.start : q.end] == q.text
+    detect_tense(text[:40], text, None, SAT)
+    event_type(text[:40], text)
+    key_phrases(text[:40], text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.from_regex(r"(on |this |last |next )?(Monday|Friday|May|June|February) ?[0-9]{0,2},? ?(19|20)?[0-9]{0,2}"))
+def test_date_like_strings_never_crash(text: str) -> None:
+    for ref in (SAT, UNDATED):
+        for f in find_temporals(text, ref):
+            assert f.mention.value.tzinfo is not None
