@@ -256,7 +256,8 @@ def test_telephone_as_infrastructure_is_not_a_phone_call() -> None:
 
 
 def test_quantity_unit_skips_adjectives() -> None:
-    got = [(q.value, q.unit) for q in find_quantities("It sent six amphibious assault ships and three submarine cables.")]
+    text = "It sent six amphibious assault ships and three submarine cables."
+    got = [(q.value, q.unit) for q in find_quantities(text)]
     assert got == [(6, "ships"), (3, "cables")]
 
 
