@@ -20,7 +20,10 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from services.cleaner.settings import CleanerSettings
 
 _DIGITS = re.compile(r"\d+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -57,6 +60,14 @@ class BoilerplateLearner:
         self.max_outlets = max_outlets
         self.max_line_chars = max_line_chars
         self._outlets: OrderedDict[str, _OutletMemory] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: CleanerSettings) -> BoilerplateLearner:
+        return cls(
+            min_articles=settings.cleaner_learner_min_articles,
+            max_lines=settings.cleaner_learner_max_lines,
+            max_outlets=settings.cleaner_learner_max_outlets,
+        )
 
     def observe(self, outlet: str, lines: Iterable[str]) -> None:
         """Record one article's lines (each distinct line counts once per article)."""

@@ -15,8 +15,10 @@ class CleanerLimits:
     """Size and quality thresholds applied to every input."""
 
     max_bytes: int = 5_000_000  # raw body size above which input is rejected as too_large
-    min_words: int = 25  # fewer words of main text than this: not an article
-    min_chars: int = 120  # fewer characters of main text than this: not an article
+    # Below these, main text is not an article. One-sentence news briefs (15-25
+    # words) are real items worth clustering, so the floor sits just below them.
+    min_words: int = 15
+    min_chars: int = 80
     max_control_ratio: float = 0.02  # share of control characters above which text counts as binary
 
 

@@ -25,6 +25,7 @@ from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.stamps import Stamp, header_stamp, parse_stamp, stamp_kind
 
 _WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 _URL_LINE = re.compile(r"^https?://\S+$")
 _HEADER_SCAN = 6  # a date/outlet header line is only looked for among the first lines
 
@@ -34,6 +35,12 @@ class _Line:
     text: str
     block: int
     removed: bool = False
+    is_title: bool = False
+
+    @property
+    def boilerplate(self) -> bool:
+        """Removed as page furniture (the headline is removed from the body but is not furniture)."""
+        return self.removed and not self.is_title
 
 
 @dataclass
@@ -68,8 +75,11 @@ def looks_like_headline(text: str) -> bool:
 
 
 def _is_fragment(text: str) -> bool:
-    """Widget label or alt text: at most four words, no sentence punctuation."""
-    return _words(text) <= 4 and not is_sentence(text)
+    """Widget label or alt text: at most four words, no digits, no sentence punctuation.
+
+    Digits mark table rows and scores ("Joe Louis 26-1"), which are content.
+    """
+    return _words(text) <= 4 and not is_sentence(text) and not _DIGIT.search(text)
 
 
 def _is_headline_item(text: str) -> bool:
@@ -103,7 +113,9 @@ class _Cleaner:
         self._learned()
         self._title()
         self._sandwiched_fragments()
+        self._fragment_runs()
         self._trailing_lists()
+        self._trailing_headlines()
         self._duplicates()
         self.result.removed_lines = sum(1 for ln in self.lines if ln.removed)
         self.result.paragraphs = _paragraphs([ln for ln in self.lines if not ln.removed])
@@ -176,9 +188,39 @@ class _Cleaner:
         for i, line in enumerate(self.lines):
             if line.removed or not _is_fragment(line.text):
                 continue
-            before = self.lines[i - 1].removed if i > 0 else True
-            after = self.lines[i + 1].removed if i + 1 < len(self.lines) else True
+            before = self.lines[i - 1].boilerplate if i > 0 else True
+            after = self.lines[i + 1].boilerplate if i + 1 < len(self.lines) else True
             if before and after:
+                line.removed = True
+
+    def _fragment_runs(self) -> None:
+        """Drop runs of three or more consecutive fragments (menus, tag clouds, widget labels).
+
+        Bulleted lines are left to :meth:`_trailing_lists`: short bulleted lists
+        inside an article (names, ingredients) are content.
+        """
+        run: list[_Line] = []
+        for line in [*self.lines, None]:
+            if line is not None and not line.removed and _is_fragment(line.text) and not pat.BULLET.match(line.text):
+                run.append(line)
+                continue
+            if len(run) >= 3:
+                for item in run:
+                    item.removed = True
+            run = []
+
+    def _trailing_headlines(self) -> None:
+        """Drop a final block of three or more unbulleted headline-like lines (related links)."""
+        live = [ln for ln in self.lines if not ln.removed]
+        tail: list[_Line] = []
+        for line in reversed(live):
+            if is_sentence(line.text) or not 4 <= _words(line.text) <= 20:
+                break
+            if tail and line.block != tail[-1].block:
+                break
+            tail.append(line)
+        if len(tail) >= 3 and len(tail) < len(live):
+            for line in tail:
                 line.removed = True
 
     def _trailing_lists(self) -> None:
@@ -210,7 +252,7 @@ class _Cleaner:
             return  # a hard-wrapped sentence, not a headline
         first = remaining[0]
         self.result.title = first.text
-        first.removed = True
+        first.removed = first.is_title = True
         title_key = _key(first.text)
         for line in remaining[1:4]:
             key = _key(line.text)

@@ -260,3 +260,37 @@ def test_html_mojibake_in_page_text_is_repaired() -> None:
     )
     article = clean(_raw(html, content_type="text/html"))
     assert article.text.startswith('Café owners said "enough". The city council')
+
+
+def test_plain_menus_and_unbulleted_related_headlines_go_tables_stay() -> None:
+    text = "\n".join(
+        [
+            "Home",
+            "World",
+            "Sport",
+            "Opinion",
+            "",
+            PROSE,
+            "Title fights won",
+            "Joe Louis 26-1",
+            "Larry Holmes 21-5",
+            "Muhammad Ali 22-3",
+            "",
+            "Mayor opens new library in the east end",
+            "Rail strike called off at the last minute",
+            "Storm warning issued for the northern coast",
+        ]
+    )
+    result = clean_plain(text)
+    assert result.paragraphs == [PROSE, "Title fights won", "Joe Louis 26-1", "Larry Holmes 21-5", "Muhammad Ali 22-3"]
+
+
+def test_settings_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.cleaner.learner import BoilerplateLearner
+    from services.cleaner.settings import CleanerSettings
+
+    monkeypatch.setenv("WIREWATCH_CLEANER_MAX_BYTES", "2048")
+    monkeypatch.setenv("WIREWATCH_CLEANER_LEARNER_MIN_ARTICLES", "4")
+    settings = CleanerSettings()
+    assert settings.limits().max_bytes == 2048
+    assert BoilerplateLearner.from_settings(settings).min_articles == 4
