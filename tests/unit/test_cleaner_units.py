@@ -10,10 +10,12 @@ import pytest
 
 from services.cleaner.dates import url_date
 from services.cleaner.decoding import decode_bytes, looks_binary, normalise_line, repair_text
+from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.limits import CleanerLimits
 from services.cleaner.logic import clean, content_hash
 from services.cleaner.lostbytes import repair_lost_bytes
 from services.cleaner.plaintext import clean_plain
+from services.cleaner.settings import CleanerSettings
 from services.cleaner.stamps import parse_stamp, stamp_kind
 from shared.contracts.articles import BodyEncoding, DateSource, FeedMetadata, RawArticle
 from shared.errors import RejectedInput
@@ -286,9 +288,6 @@ def test_plain_menus_and_unbulleted_related_headlines_go_tables_stay() -> None:
 
 
 def test_settings_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.cleaner.learner import BoilerplateLearner
-    from services.cleaner.settings import CleanerSettings
-
     monkeypatch.setenv("WIREWATCH_CLEANER_MAX_BYTES", "2048")
     monkeypatch.setenv("WIREWATCH_CLEANER_LEARNER_MIN_ARTICLES", "4")
     settings = CleanerSettings()
