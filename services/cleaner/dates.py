@@ -47,19 +47,37 @@ def url_date(url: str | None) -> datetime | None:
     return None
 
 
+def _refines(meta: datetime, meta_tz_known: bool, stamp: Stamp) -> bool:
+    """True when a visible stamp adds a time (and maybe a zone) to a date-only metadata value."""
+    if meta_tz_known or not stamp.has_time or (meta.hour, meta.minute) != (0, 0):
+        return False
+    return abs((stamp.when.date() - meta.date()).days) <= 1
+
+
 def _from_stamp(stamp: Stamp, modified: datetime | None) -> DateChoice:
     return DateChoice(stamp.when, DateSource.TEXT_STAMP, stamp.tz_label, stamp.tz_known, modified)
 
 
-def resolve_published(raw: RawArticle, html: HtmlResult | None, plain: PlainResult | None) -> DateChoice:
-    """Pick the most trustworthy publication time available for the article."""
+def resolve_published(
+    raw: RawArticle, html: HtmlResult | None, plain: PlainResult | None, html_stamp: Stamp | None = None
+) -> DateChoice:
+    """Pick the most trustworthy publication time available for the article.
+
+    ``html_stamp`` is a stamp line found in an HTML page's extracted text; it
+    ranks below the page's metadata, which is machine-written and more reliable
+    there.
+    """
     modified = plain.modified.when if plain is not None and plain.modified is not None else None
     if modified is None and html is not None:
         modified = html.modified
     if plain is not None and plain.published is not None:
         return _from_stamp(plain.published, modified)
     if html is not None and html.published is not None:
+        if html_stamp is not None and _refines(html.published, html.published_tz_known, html_stamp):
+            return _from_stamp(html_stamp, modified)
         return DateChoice(html.published, DateSource.HTML_META, html.published_tz, html.published_tz_known, modified)
+    if html_stamp is not None:
+        return _from_stamp(html_stamp, modified)
     for url in (raw.canonical_url, raw.url, plain.source_url if plain is not None else None):
         found = url_date(url)
         if found is not None:

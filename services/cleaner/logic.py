@@ -23,6 +23,7 @@ from services.cleaner.limits import DEFAULT_LIMITS, CleanerLimits
 from services.cleaner.patterns import ERROR_PAGE
 from services.cleaner.plaintext import PlainResult, clean_plain
 from services.cleaner.refine import refine_paragraphs
+from services.cleaner.stamps import Stamp
 from shared.contracts.articles import BodyEncoding, CleanArticle, RawArticle
 from shared.errors import RejectedInput
 
@@ -107,12 +108,13 @@ def _clean(raw: RawArticle, learner: BoilerplateLearner | None, limits: CleanerL
     is_html = raw.content_type == "text/html" or bool(_HTML_SNIFF.match(text[:2000]))
     html: HtmlResult | None = None
     plain: PlainResult | None = None
+    html_stamp: Stamp | None = None
     if is_html:
         html = extract_html(text.replace("\r\n", "\n"), raw.url)
         if html is None:
             raise RejectedInput("no main text found in the page", reason="not_an_article")
         refined = refine_paragraphs(html.paragraphs, html.title, outlet, learner)
-        paragraphs, removed = refined.paragraphs, refined.removed
+        paragraphs, removed, html_stamp = refined.paragraphs, refined.removed, refined.stamp
         title = html.title
         authors = html.authors or refined.authors
         site_name = html.site_name
@@ -130,7 +132,7 @@ def _clean(raw: RawArticle, learner: BoilerplateLearner | None, limits: CleanerL
     if learner is not None:
         learner.observe(outlet, plain.candidate_lines if plain is not None else paragraphs)
     body = "\n\n".join(paragraphs)
-    date: DateChoice = resolve_published(raw, html, plain)
+    date: DateChoice = resolve_published(raw, html, plain, html_stamp)
     return CleanArticle(
         article_id=raw.article_id,
         version=raw.version,

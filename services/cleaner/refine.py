@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from services.cleaner import patterns as pat
 from services.cleaner.learner import BoilerplateLearner
-from services.cleaner.stamps import stamp_kind
+from services.cleaner.stamps import Stamp, parse_stamp, stamp_kind
 
 _WORD = re.compile(r"\w+")
 
@@ -33,6 +33,7 @@ class Refined:
     paragraphs: list[str]
     removed: int = 0
     authors: list[str] = field(default_factory=list)
+    stamp: Stamp | None = None  # first "Published ..." stamp line in the text, a fallback date
 
 
 def _words(text: str) -> int:
@@ -50,6 +51,8 @@ def _is_boilerplate(text: str) -> bool:
         or pat.BARE_HOST.match(text)
         or pat.DATE_ONLY.match(text)
         or stamp_kind(text)
+        or (pat.IMAGE_CREDIT.match(text) and _words(text) <= 30)
+        or pat.EMBED_ATTRIBUTION.match(text)
     )
 
 
@@ -70,6 +73,8 @@ def refine_paragraphs(
         if byline and _words(text) <= 8:
             out.authors.append(byline.group("name").strip())
             continue
+        if out.stamp is None and stamp_kind(text) == "published":
+            out.stamp = parse_stamp(text)
         if _is_boilerplate(text) or (index == 0 and _is_title_repeat(text, title)):
             continue
         out.paragraphs.append(text)

@@ -293,3 +293,13 @@ def test_settings_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = CleanerSettings()
     assert settings.limits().max_bytes == 2048
     assert BoilerplateLearner.from_settings(settings).min_articles == 4
+
+
+def test_html_text_stamp_is_fallback_date() -> None:
+    html = f"<html><body><article><p>Published 09:15 GMT, 3 April 2024</p><p>{PROSE}</p></article></body></html>"
+    article = clean(_raw(html, content_type="text/html"))
+    assert "Published" not in article.text
+    # htmldate reads the visible date too, without its time: the stamp adds time and zone
+    assert article.published_at_source == DateSource.TEXT_STAMP
+    assert article.published_at == datetime(2024, 4, 3, 9, 15, tzinfo=UTC)
+    assert article.published_tz == "GMT" and article.published_tz_known
