@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from services.extractor.temporal import Found, Reference
 from shared.contracts import EventDate, Precision, Tense
@@ -27,6 +27,7 @@ _STAMP_LINE = re.compile(
     r"(?i)\b(?:published|updated|posted|last modified|first published|print edition)\b|\|\s|^\s*[—–-]\s|@\w|©"
 )
 _DAY_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
+_COARSE_PRECISIONS = {Precision.WEEK, Precision.MONTH}
 _KIND_WEIGHT = {"absolute": 1.0, "inferred_year": 0.95, "relative": 0.85, "time": 0.6}
 LEAD_CHARS = 700
 #: Dates more than this many days before the article's time are background, not its event.
@@ -41,7 +42,9 @@ FUTURE_CUES = re.compile(
 PAST_CUES = re.compile(
     r"\b(?:held|spoke|talked|met|discussed|told|warned|agreed|signed|ended|began|took\s+place|had\s+a|killed|died|"
     r"struck|hit|was\s+held|were\s+held|arrested|urged|attacked|launched|won|lost|elected|voted|"
-    r"visited|hosted|collapsed|exploded|erupted)\b",
+    r"visited|hosted|collapsed|exploded|erupted|rose|fell|went|came|gave|took|made|fled|left|sent|shot|caught|"
+    r"found|broke|ran|saw|became|brought|built|chose|drove|fought|flew|froze|grew|knew|led|paid|sank|sold|spent|"
+    r"stole|threw|wrote|sought|swept|tore|wore|withdrew)\b",
     re.IGNORECASE,
 )
 
@@ -86,15 +89,31 @@ def _article_now(found: Sequence[Found], ref: Reference) -> date | None:
 
 
 def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventDate | None:
-    """The best-supported day among the article's day-precise mentions, or ``None``."""
-    votes: dict[date, float] = defaultdict(float)
-    evidence: dict[date, tuple[float, str]] = {}
-    length = max(len(text), 1)
+    """The best-supported day among the article's day-precise mentions, or ``None``.
+
+    When no mention is precise to the day, the best week or month ("next week",
+    "in June 2021") is returned with that precision and a lower confidence.
+    """
     now = _article_now(found, ref)
+    for precisions, scale in ((_DAY_PRECISIONS, 1.0), (_COARSE_PRECISIONS, 0.6)):
+        picked = _vote(text, [f for f in found if f.mention.precision in precisions], ref, now)
+        if picked is not None:
+            day, precision, confidence, evidence = picked
+            return EventDate(
+                date=day, precision=precision, confidence=round(min(confidence * scale, 0.95), 3), evidence=evidence
+            )
+    return None
+
+
+def _vote(
+    text: str, found: Sequence[Found], ref: Reference, now: date | None
+) -> tuple[date, Precision, float, str] | None:
+    """Weighted votes per day: kind, position, quotation and age decide each mention's weight."""
+    votes: dict[date, float] = defaultdict(float)
+    evidence: dict[date, tuple[float, str, Precision]] = {}
+    length = max(len(text), 1)
     for f in found:
         m = f.mention
-        if m.precision not in _DAY_PRECISIONS:
-            continue
         if f.kind in ("relative", "time") and not ref.reliable:
             continue
         if f.kind == "time" and m.reference != "absolute" and not ref.reliable:
@@ -111,7 +130,8 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
             weight *= 0.3  # long before the article's time: background ("born on…", "since 2014")
         votes[day] += weight
         if day not in evidence or weight > evidence[day][0]:
-            evidence[day] = (weight, m.text)
+            precision = Precision.DAY if m.precision in _DAY_PRECISIONS else m.precision
+            evidence[day] = (weight, m.text, precision)
     if not votes:
         return None
     best = max(votes, key=lambda d: (votes[d], -abs((d - ref.today).days)))
@@ -119,9 +139,17 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
     confidence = 0.35 + 0.55 * share * min(1.0, votes[best])
     if not ref.reliable:
         confidence *= 0.8
-    return EventDate(
-        date=best, precision=Precision.DAY, confidence=round(min(confidence, 0.95), 3), evidence=evidence[best][1]
-    )
+    return best, evidence[best][2], confidence, evidence[best][1]
+
+
+def _period_end(event: EventDate) -> date:
+    """Last day of the event date's period (the day itself, its week or its month)."""
+    if event.precision is Precision.WEEK:
+        return event.date + timedelta(days=6)
+    if event.precision is Precision.MONTH:
+        nxt = date(event.date.year + event.date.month // 12, event.date.month % 12 + 1, 1)
+        return nxt - timedelta(days=1)
+    return event.date
 
 
 def detect_tense(title: str | None, text: str, event: EventDate | None, ref: Reference) -> Tense:
@@ -136,7 +164,7 @@ def detect_tense(title: str | None, text: str, event: EventDate | None, ref: Ref
         today = ref.today
         if event.date > today:
             return Tense.ANNOUNCED
-        if (today - event.date).days >= 1:
+        if _period_end(event) < today:
             return Tense.REPORTED
     lead = text[:LEAD_CHARS]
     title = title or ""

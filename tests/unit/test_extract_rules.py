@@ -290,3 +290,15 @@ def test_tense_from_regular_past_forms_and_perfect() -> None:
     assert detect_tense(None, "The church has caught fire.", None, UNDATED) is Tense.REPORTED
     announced = "Chris Weitz is expected to direct the sequel, the studio confirmed."
     assert detect_tense(None, announced, None, UNDATED) is Tense.ANNOUNCED
+
+
+def test_coarse_event_date_when_no_day_is_given() -> None:
+    text = "Officials will visit Kyiv next week to discuss reconstruction."
+    event = pick_event_date(text, find_temporals(text, SAT), SAT)
+    assert event is not None and event.precision is Precision.WEEK and event.date == date(2022, 2, 14)
+    assert event.confidence < 0.6
+    assert detect_tense(None, text, event, SAT) is Tense.ANNOUNCED
+    this_month = "Prices rose this month."
+    month_event = pick_event_date(this_month, find_temporals(this_month, SAT), SAT)
+    assert month_event is not None and month_event.precision is Precision.MONTH
+    assert detect_tense(None, this_month, month_event, SAT) is Tense.REPORTED  # decided by the verb, not the date
