@@ -31,6 +31,10 @@ __all__ = ["BoilerplateLearner", "CleanerLimits", "RejectedInput", "clean", "con
 
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+_HAS_MARKUP = re.compile(
+    r"<(?:html|head|body|p|div|br|span|a|article|main|section|h[1-6]|title|meta|table|li|ul|script|style)\b",
+    re.IGNORECASE,
+)
 _HTML_SNIFF = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 
 
@@ -105,7 +109,11 @@ def clean(
 def _clean(raw: RawArticle, learner: BoilerplateLearner | None, limits: CleanerLimits) -> CleanArticle:
     text = _body_text(raw, limits)
     outlet = _outlet_key(raw)
-    is_html = raw.content_type == "text/html" or bool(_HTML_SNIFF.match(text[:2000]))
+    # Content types lie in both directions: sniff a document prefix, trust markup over the label.
+    if raw.content_type == "text/html":
+        is_html = bool(_HAS_MARKUP.search(text[:100_000]))
+    else:
+        is_html = bool(_HTML_SNIFF.match(text[:2000]))
     html: HtmlResult | None = None
     plain: PlainResult | None = None
     html_stamp: Stamp | None = None

@@ -96,6 +96,13 @@ EMBED_ATTRIBUTION = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s*.{0,40}\d{4
 # Trailing embed links inside a content line.
 TRAILING_LINKS = re.compile(r"(?:\s+(?:pic\.twitter\.com/\w+|https?://t\.co/\w+))+\s*$")
 
+# Teaser calls to action glued to the end of a standfirst or caption.
+TRAILING_TEASER = re.compile(
+    r"(?<=[.!?\"'])\s+(?:details\s+here|read\s+more(?:\s+here)?|more\s+details\s+here|find\s+out\s+more"
+    r"|click\s+here(?:\s+for\s+more)?|full\s+story(?:\s+here)?|continue\s+reading)[.!:…]*\s*$",
+    re.IGNORECASE,
+)
+
 # Bullets that start list items of related headlines.
 BULLET = re.compile(r"^\s*(?:[-•·*▪►»–—]|\d{1,2}[.)])\s+")
 

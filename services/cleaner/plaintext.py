@@ -155,7 +155,7 @@ class _Cleaner:
         ):
             line.removed = True
             return
-        stripped = pat.TRAILING_LINKS.sub("", text)
+        stripped = pat.TRAILING_TEASER.sub("", pat.TRAILING_LINKS.sub("", text))
         if stripped != text:
             line.text = stripped.strip() or text
 
@@ -260,12 +260,14 @@ class _Cleaner:
                 line.removed = True
 
     def _duplicates(self) -> None:
+        """Drop exact repeats and a standfirst that is just the opening of the next paragraph."""
         seen: set[str] = set()
-        for line in self.lines:
-            if line.removed or _words(line.text) < 6:
+        live = [ln for ln in self.lines if not ln.removed]
+        for line, nxt in zip(live, [*live[1:], None], strict=True):
+            if _words(line.text) < 6:
                 continue
             key = _key(line.text)
-            if key in seen:
+            if key in seen or (nxt is not None and len(_key(nxt.text)) > len(key) and _key(nxt.text).startswith(key)):
                 line.removed = True
             seen.add(key)
 

@@ -303,3 +303,10 @@ def test_html_text_stamp_is_fallback_date() -> None:
     assert article.published_at_source == DateSource.TEXT_STAMP
     assert article.published_at == datetime(2024, 4, 3, 9, 15, tzinfo=UTC)
     assert article.published_tz == "GMT" and article.published_tz_known
+
+
+def test_mislabelled_content_types_are_sniffed() -> None:
+    plain_as_html = clean(_raw(f"Council passes budget after long debate\n\n{PROSE}", content_type="text/html"))
+    assert plain_as_html.title == "Council passes budget after long debate"
+    html_as_plain = clean(_raw(f"<!DOCTYPE html><html><body><article><p>{PROSE}</p></article></body></html>"))
+    assert html_as_plain.text == PROSE
