@@ -38,7 +38,7 @@ app: faust.App = make_app(SERVICE, settings)
 outputs = Outputs(app, [RawArticle])
 
 
-class TimerTable(faust.Table):  # type: ignore[misc]
+class TimerTable(faust.Table[str, Any]):
     """A table written from a timer rather than a stream: its changelog goes to partition 0.
 
     Faust derives a table write's changelog partition from the current stream
@@ -51,9 +51,10 @@ class TimerTable(faust.Table):  # type: ignore[misc]
         return 0
 
 
-def _timer_table(name: str, help_text: str) -> faust.Table:
+def _timer_table(name: str, help_text: str) -> TimerTable:
     table = TimerTable(app, name=name, default=None, beacon=app.tables.beacon, help=help_text)
-    return app.tables.add(table)
+    app.tables.add(table)
+    return table
 
 
 seen_table = _timer_table("fetcher-seen", "published documents: content hash, version, HTTP validators")

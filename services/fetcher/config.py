@@ -4,7 +4,7 @@ Example (see ``deploy/sources.example.toml``)::
 
     [[sources]]
     id = "bbc-world"
-    kind = "feed"            # feed | sitemap | urls | folder | jsonl
+    kind = "feed"            # feed | sitemap | urls | folder | jsonl | auto
     url = "https://feeds.bbci.co.uk/news/world/rss.xml"
     interval = 300           # seconds between polls
 
@@ -16,12 +16,13 @@ sources that were already running.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -39,6 +40,7 @@ class SourceKind(StrEnum):
     URLS = "urls"  # a plain list of article URLs (inline or one per line in a file)
     FOLDER = "folder"  # a watched folder of .txt/.html/.html.gz/.json/.jsonl files
     JSONL = "jsonl"  # replay of a JSONL file of records, rate limited
+    AUTO = "auto"  # a URL whose kind (feed, sitemap or article page) is judged from its content
 
 
 _KIND_ALIASES = {"rss": "feed", "atom": "feed", "news_sitemap": "sitemap", "url_list": "urls", "dir": "folder"}
@@ -56,7 +58,8 @@ class SourceConfig(BaseModel):
     path: Path | None = None  # folder, jsonl, or a file of URLs for kind=urls
     interval: float | None = Field(default=None, gt=0)
     enabled: bool = True
-    allow_private: bool = False  # allow loopback/private/link-local addresses (tests, intranets)
+    allow_private: bool = False  # allow every loopback/private/link-local address (intranets)
+    allow_networks: tuple[str, ...] = ()  # or only these CIDRs, e.g. ["127.0.0.1/32"] for a local test server
     outlet: str | None = None  # outlet name put on every article; default: the host name
     rate: float = Field(default=50.0, gt=0, description="jsonl: records per second")
     loop: bool = False  # jsonl: start again at the end of the file (load tests)
@@ -76,12 +79,17 @@ class SourceConfig(BaseModel):
     def _check(self) -> SourceConfig:
         if not _ID_RE.match(self.id):
             raise ValueError(f"source id {self.id!r}: use letters, digits, . _ : - (at most 100)")
-        if self.kind in (SourceKind.FEED, SourceKind.SITEMAP) and not self.url:
+        if self.kind in (SourceKind.FEED, SourceKind.SITEMAP, SourceKind.AUTO) and not self.url:
             raise ValueError(f"source {self.id}: kind {self.kind} needs url")
         if self.kind is SourceKind.URLS and not (self.urls or self.path):
             raise ValueError(f"source {self.id}: kind urls needs urls = [...] or path")
         if self.kind in (SourceKind.FOLDER, SourceKind.JSONL) and self.path is None:
             raise ValueError(f"source {self.id}: kind {self.kind} needs path")
+        for cidr in self.allow_networks:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"source {self.id}: allow_networks: {exc}") from exc
         return self
 
     def poll_interval(self, default: float) -> float:
@@ -173,3 +181,19 @@ class SourcesLoader:
         if changed:
             log.info("sources_loaded", path=str(self.path), count=len(sources), ids=[s.id for s in sources])
         return sources, changed
+
+
+@dataclass
+class StaticSources:
+    """A fixed list of sources (CLI runs, tests): reported as changed only on the first load."""
+
+    sources: list[SourceConfig]
+    _given: bool = False
+
+    def load(self) -> tuple[list[SourceConfig], bool]:
+        changed, self._given = not self._given, True
+        return self.sources, changed
+
+
+class SourcesProvider(Protocol):
+    def load(self) -> tuple[list[SourceConfig], bool]: ...

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from services.fetcher.config import SourceConfig
 from services.fetcher.documents import Candidate
 from services.fetcher.health import HealthBook
 from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
+
+if TYPE_CHECKING:
+    from services.fetcher.http import HttpFetcher
 
 
 @dataclass
@@ -30,10 +33,10 @@ class PollContext:
     seen: SeenState
     health: HealthBook
     emit: Callable[[Candidate], Awaitable[bool]]
-    http: Any = None
+    http: HttpFetcher | None = None
     stats: PollStats = field(default_factory=PollStats)
 
-    def require_http(self) -> Any:
+    def require_http(self) -> HttpFetcher:
         if self.http is None:
             raise RuntimeError("this source needs an HTTP client")
         return self.http

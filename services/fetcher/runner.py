@@ -14,18 +14,22 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
-from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader
+from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, SourcesProvider
 from services.fetcher.context import PollContext, PollStats
 from services.fetcher.documents import Candidate, with_fetch_time
 from services.fetcher.health import HealthBook, backoff_delay
+from services.fetcher.http import HttpFetcher
 from services.fetcher.local import FolderPoller, ReplayPoller
 from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.web import AutoPoller, FeedPoller, SitemapPoller, UrlListPoller
 from shared.contracts import RawArticle
 from shared.errors import ConfigError
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+WEB_KINDS = frozenset({SourceKind.FEED, SourceKind.SITEMAP, SourceKind.URLS, SourceKind.AUTO})
 
 Publish = Callable[[RawArticle], Awaitable[None]]
 
@@ -42,7 +46,15 @@ def make_poller(source: SourceConfig, settings: FetcherSettings) -> Poller:
     if source.kind is SourceKind.JSONL:
         assert source.path is not None
         return ReplayPoller(source.path, source.id, source.rate, source.loop)
-    raise ConfigError(f"source {source.id}: kind {source.kind} is not supported yet", reason="unsupported_kind")
+    if source.kind is SourceKind.FEED:
+        return FeedPoller()
+    if source.kind is SourceKind.SITEMAP:
+        return SitemapPoller()
+    if source.kind is SourceKind.URLS:
+        return UrlListPoller()
+    if source.kind is SourceKind.AUTO:
+        return AutoPoller()
+    raise ConfigError(f"source {source.id}: unknown kind {source.kind}", reason="unsupported_kind")
 
 
 class Fetcher:
@@ -55,14 +67,14 @@ class Fetcher:
         *,
         seen_table: MutableMapping[str, Any],
         health_table: MutableMapping[str, Any] | None = None,
-        loader: SourcesLoader | None = None,
-        http: Any = None,
+        loader: SourcesProvider | None = None,
+        http: HttpFetcher | None = None,
     ) -> None:
         self.settings = settings
         self.publish = publish
         self.seen = SeenState(seen_table)
         self.health = HealthBook(health_table if health_table is not None else {})
-        self.loader = loader or SourcesLoader(settings.sources_file, settings.watch_dir)
+        self.loader: SourcesProvider = loader or SourcesLoader(settings.sources_file, settings.watch_dir)
         self._http = http
         self._owns_http = http is None
         self.sources: dict[str, SourceConfig] = {}
@@ -100,7 +112,10 @@ class Fetcher:
 
     # HTTP ------------------------------------------------------------------
 
-    def http(self) -> Any:
+    def http(self) -> HttpFetcher:
+        """The shared HTTP client, created on first use (local-only setups never open one)."""
+        if self._http is None:
+            self._http = HttpFetcher(self.settings)
         return self._http
 
     async def aclose(self) -> None:
@@ -156,6 +171,8 @@ class Fetcher:
             health=self.health,
             emit=lambda cand: self.emit(ctx, cand),
         )
+        if source.kind in WEB_KINDS:
+            ctx.http = self.http()
         interval = source.poll_interval(self.settings.default_interval)
         try:
             await poller.poll(ctx)

@@ -1,0 +1,110 @@
+"""Which addresses the fetcher may connect to.
+
+A feed can point anywhere, including at the machine's own admin ports or the
+cloud metadata service (server-side request forgery). Every hop is therefore
+resolved first and refused when any resolved address is private, loopback,
+link-local, multicast, reserved or unspecified, unless the source explicitly
+sets ``allow_private`` (everything) or lists the networks it may reach in
+``allow_networks`` (e.g. a loopback test server). The request then goes to the address that was checked
+(see :mod:`services.fetcher.http`), so a second DNS answer cannot swap it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from shared.errors import RejectedInput
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class BlockedAddress(RejectedInput):
+    reason = "blocked_address"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL's host, port and the address to connect to."""
+
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+
+def is_public(address: IPAddress) -> bool:
+    """Whether an address is globally routable (IPv4-mapped IPv6 judged as its IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def split_target(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an http(s) URL; rejects everything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise RejectedInput(f"invalid URL {url!r}: {exc}", reason="invalid_url") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        raise RejectedInput(f"scheme {scheme or '(none)'!r} is not allowed: {url}", reason="blocked_scheme")
+    if not parts.hostname:
+        raise RejectedInput(f"URL has no host: {url}", reason="invalid_url")
+    if parts.username or parts.password:
+        raise RejectedInput("URLs with credentials are not fetched", reason="invalid_url")
+    return scheme, parts.hostname, port or (443 if scheme == "https" else 80)
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which non-public addresses a source may reach."""
+
+    allow_private: bool = False
+    allow_networks: tuple[str, ...] = ()
+
+    def permits(self, address: IPAddress) -> bool:
+        if self.allow_private or is_public(address):
+            return True
+        return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in self.allow_networks)
+
+
+PUBLIC_ONLY = AddressPolicy()
+
+
+async def resolve(url: str, *, policy: AddressPolicy = PUBLIC_ONLY) -> Target:
+    """Resolve a URL's host and check every address; returns the first address to connect to."""
+    scheme, host, port = split_target(url)
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [literal]
+    else:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise RejectedInput(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise RejectedInput(f"{host} has no address", reason="dns_error")
+    bad = [str(a) for a in addresses if not policy.permits(a)]
+    if bad:
+        raise BlockedAddress(f"{host} resolves to a non-public address ({', '.join(bad)})")
+    return Target(scheme=scheme, host=host, port=port, address=str(addresses[0]))
