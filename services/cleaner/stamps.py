@@ -37,6 +37,8 @@ TZ_OFFSETS: dict[str, int] = {
 }  # fmt: skip
 # US "ET/CT/PT" without daylight information: standard offset is the usual reading in feeds.
 TZ_OFFSETS.update({"ET": -300, "CT": -360, "MT": -420, "PT": -480})
+# German names of Central European (Summer) Time.
+TZ_OFFSETS.update({"MEZ": 60, "MESZ": 120})
 
 _MONTH = (
     r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -48,14 +50,25 @@ _DATE_PATTERNS = (
     re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE),
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<mon>[01]?\d)-(?P<day>[0-3]?\d)(?!\d)"),
+    # Day-first dotted dates (12.02.2022) as written across continental Europe.
+    re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.\s?(?P<mon>[01]?\d)\.\s?(?P<year>(?:19|20)\d\d)(?![\d.])"),
 )
 _TIME = re.compile(
     r"(?<![\d:])(?P<h>[0-2]?\d)(?::\s?|\.)(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?\s*(?P<ampm>[aApP]\.?\s?[mM]\.?)?"
-    r"(?:\s*\(?(?P<tz>[A-Z]{1,4}T|UTC|GMT|Z|ET|CT|PT|MT|WIB|MSK)\b\)?"
+    r"(?:\s*\(?(?P<tz>[A-Z]{1,4}T|UTC|GMT|Z|ET|CT|PT|MT|WIB|MSK|MEZ|MESZ)\b\)?"
     r"|\s*(?P<off>(?:UTC|GMT)?\s*[+-]\s?[01]?\d(?::?[0-5]\d)?))?",
 )
-_PUBLISHED = re.compile(r"^\s*(?:first\s+)?(?:published|posted|released|date)\b\s*(?:on|at)?\s*:?", re.IGNORECASE)
-_UPDATED = re.compile(r"^\s*(?:last\s+)?(?:updated|modified|edited)\b\s*(?:on|at)?\s*:?", re.IGNORECASE)
+# Stamp keywords in English and a few other major news languages (de, fr, es, it, pt, nl).
+_PUBLISHED = re.compile(
+    r"^\s*(?:first\s+)?(?:published|posted|released|date|veröffentlicht|publié|publicado|pubblicato|gepubliceerd)\b"
+    r"\s*(?:on|at|am|le|el|em|il|op)?\s*:?",
+    re.IGNORECASE,
+)
+_UPDATED = re.compile(
+    r"^\s*(?:last\s+)?(?:updated|modified|edited|aktualisiert|mis\s+à\s+jour|actualizado|atualizado|aggiornato"
+    r"|bijgewerkt)\b\s*(?:on|at|am|le|el|em|il|op)?\s*:?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ def test_looks_binary() -> None:
         ("Posted: March 3, 2021 at 4:05 p.m. ET", datetime(2021, 3, 3, 21, 5, tzinfo=UTC), "ET", True),
         ("2019-11-19T08:57:40+01:00", datetime(2019, 11, 19, 7, 57, tzinfo=UTC), "+01:00", True),
         ("Updated 5 May 2020 10.30 GMT", datetime(2020, 5, 5, 10, 30, tzinfo=UTC), "GMT", True),
+        ("Veröffentlicht am 12.02.2022 um 08:16 Uhr", datetime(2022, 2, 12, 8, 16, tzinfo=UTC), None, False),
+        ("Aktualisiert: 12.02.2022, 14:46 MEZ", datetime(2022, 2, 12, 13, 46, tzinfo=UTC), "MEZ", True),
     ],
 )
 def test_parse_stamp(line: str, utc: datetime, tz: str | None, known: bool) -> None:
