@@ -106,20 +106,39 @@ class EntityResolver:
         self._cache: dict[tuple[EntityKind, str], Canonical] = {}
 
     def canonical(self, kind: EntityKind, text: str) -> Canonical:
-        """Alias table (exact, known surname, then fuzzy), else the name's own key. Cached: names repeat."""
+        """Alias table (exact, known surname, then fuzzy), else the name's own key. Cached: names repeat.
+
+        A single word the model called an organisation or a place but which is the
+        surname of exactly one known person ("Lavrov", "Scholz") is that person:
+        the small model often mislabels bare surnames.
+        """
         cached = self._cache.get((kind, text))
         if cached is not None:
             return cached
         hit = self.aliases.lookup(kind, text)
-        if hit is None and kind is EntityKind.PERSON:
+        if hit is None and (kind is EntityKind.PERSON or " " not in text.strip()):
             hit = self.aliases.surname(text)
         if hit is None:
             hit = self.aliases.fuzzy(kind, text)
+        if hit is None and kind is not EntityKind.PERSON:
+            hit = self._with_canonical_place(kind, text)
         canon = hit if hit is not None else Canonical(kind, text, key_for(kind, text))
         if len(self._cache) > CACHE_SIZE:
             self._cache.clear()
         self._cache[(kind, text)] = canon
         return canon
+
+    def _with_canonical_place(self, kind: EntityKind, text: str) -> Canonical | None:
+        """"Kiev Oblast" → "Kyiv Oblast": a known place variant leading a longer name is respelled."""
+        words = text.split()
+        if len(words) < 2:
+            return None
+        for n in range(len(words) - 1, 0, -1):
+            place = self.aliases.lookup(EntityKind.PLACE, " ".join(words[:n]), other_kinds=False)
+            if place is not None and plain_key(place.name) != plain_key(" ".join(words[:n])):
+                name = " ".join([place.name, *words[n:]])
+                return Canonical(kind, name, key_for(kind, name))
+        return None
 
     def resolve(self, text: str, title: str | None, mentions: Sequence[RawMention]) -> list[Entity]:
         mentions = [m for m in mentions if key_for(m.kind, m.text)]

@@ -302,3 +302,17 @@ def test_coarse_event_date_when_no_day_is_given() -> None:
     month_event = pick_event_date(this_month, find_temporals(this_month, SAT), SAT)
     assert month_event is not None and month_event.precision is Precision.MONTH
     assert detect_tense(None, this_month, month_event, SAT) is Tense.REPORTED  # decided by the verb, not the date
+
+
+def test_known_surname_mislabelled_as_org_or_place_is_the_person() -> None:
+    resolver = EntityResolver(default_aliases())
+    text = "Lavrov met Scholz."
+    mentions = [RawMention("Lavrov", 0, 6, EntityKind.ORG), RawMention("Scholz", 11, 17, EntityKind.PLACE)]
+    assert {e.id for e in resolver.resolve(text, None, mentions)} == {"person:sergey-lavrov", "person:olaf-scholz"}
+
+
+def test_place_variant_inside_a_longer_name_is_respelled() -> None:
+    resolver = EntityResolver(default_aliases())
+    assert resolver.canonical(EntityKind.PLACE, "Kiev Oblast").id == "place:kyiv-oblast"
+    assert resolver.canonical(EntityKind.PLACE, "Kyiv Oblast").id == "place:kyiv-oblast"
+    assert resolver.canonical(EntityKind.PLACE, "Bridgeport").id == "place:bridgeport"
