@@ -90,6 +90,27 @@ BYLINE = re.compile(
     r"(?:\s*[,|/•-]\s*.{0,80})?$"
 )
 
+_NOT_NAMES = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "the", "this", "that", "then", "now", "today", "tomorrow", "yesterday", "far", "contrast", "comparison", "law", "design", "default"]
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
+_WORDS = re.compile(r"\w+")
+
+
+def byline_names(text: str) -> list[str]:
+    """Author names when the line is a byline ("By Jane Smith and John Doe, Reuters"), else []."""
+    match = BYLINE.match(text)
+    if match is None:
+        return []
+    words = len(_WORDS.findall(text))
+    if words > 12 or (words > 5 and SENTENCE_END.search(text)):
+        return []  # "By Monday, the council will have decided." is a sentence, not a byline
+    names = [n.strip() for n in _NAME_SPLIT.split(match.group("name")) if n.strip()]
+    if not names or any(n.split()[0].casefold() in _NOT_NAMES for n in names):
+        return []
+    return names
+
+
 # Embedded-post attribution: "— The White House (@WhiteHouse) February 12, 2022".
 EMBED_ATTRIBUTION = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s*.{0,40}\d{4}$")
 

@@ -139,11 +139,9 @@ class _Cleaner:
         if index < _HEADER_SCAN and self._header(text):
             line.removed = True
             return
-        byline = pat.BYLINE.match(text)
-        if byline and _words(text) <= 12:
-            name = byline.group("name").strip()
-            if name and name not in self.result.authors:
-                self.result.authors.append(name)
+        names = pat.byline_names(text)
+        if names:
+            self.result.authors.extend(n for n in names if n not in self.result.authors)
             line.removed = True
             return
         if (

@@ -69,9 +69,9 @@ def refine_paragraphs(
     """Drop boilerplate paragraphs; keep order."""
     out = Refined(paragraphs=[])
     for index, text in enumerate(paragraphs):
-        byline = pat.BYLINE.match(text)
-        if byline and _words(text) <= 8:
-            out.authors.append(byline.group("name").strip())
+        names = pat.byline_names(text)
+        if names:
+            out.authors.extend(n for n in names if n not in out.authors)
             continue
         if out.stamp is None and stamp_kind(text) == "published":
             out.stamp = parse_stamp(text)

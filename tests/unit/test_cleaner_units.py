@@ -14,6 +14,7 @@ from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.limits import CleanerLimits
 from services.cleaner.logic import clean, content_hash
 from services.cleaner.lostbytes import repair_lost_bytes
+from services.cleaner.patterns import byline_names
 from services.cleaner.plaintext import clean_plain
 from services.cleaner.settings import CleanerSettings
 from services.cleaner.stamps import parse_stamp, stamp_kind
@@ -312,3 +313,17 @@ def test_mislabelled_content_types_are_sniffed() -> None:
     assert plain_as_html.title == "Council passes budget after long debate"
     html_as_plain = clean(_raw(f"<!DOCTYPE html><html><body><article><p>{PROSE}</p></article></body></html>"))
     assert html_as_plain.text == PROSE
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("By Jane Smith and John Doe, Reuters", ["Jane Smith", "John Doe"]),
+        ("Reported by: Dipaneeta Das", ["Dipaneeta Das"]),
+        ("By Monday, the council will have decided on the new budget.", []),
+        ("By Tuesday", []),
+        ("By 2030 the plan will be finished.", []),
+    ],
+)
+def test_byline_names(line: str, names: list[str]) -> None:
+    assert byline_names(line) == names
