@@ -162,7 +162,7 @@ def truncated_mode(full: Extractor, ner_chars: int, repeat: int) -> dict[str, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="copies of the 5 seeds in the speed run")
-    parser.add_argument("--ner-chars", type=int, default=1500, help="also measure this NER cap (0: skip)")
+    parser.add_argument("--ner-chars", type=int, default=1200, help="also measure this NER cap (0: skip)")
     parser.add_argument("--verbose", action="store_true", help="print every labelled miss")
     args = parser.parse_args()
     t0 = time.perf_counter()
