@@ -90,8 +90,43 @@ BYLINE = re.compile(
     r"(?:\s*[,|/•-]\s*.{0,80})?$"
 )
 
+# Capitalised words after "By" that start a phrase, not a name ("By Monday", "By contrast").
 _NOT_NAMES = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "the", "this", "that", "then", "now", "today", "tomorrow", "yesterday", "far", "contrast", "comparison", "law", "design", "default"]
+    {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "the",
+        "this",
+        "that",
+        "then",
+        "now",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "far",
+        "contrast",
+        "comparison",
+        "law",
+        "design",
+        "default",
+    }
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
 _WORDS = re.compile(r"\w+")
