@@ -13,14 +13,17 @@ When no zone is known, the naive wall time is stored as if it were UTC with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from services.cleaner.html_extract import HtmlResult
 from services.cleaner.plaintext import PlainResult
 from services.cleaner.stamps import Stamp
 from shared.contracts.articles import DateSource, RawArticle
 
+_SLACK = timedelta(days=1)
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_-]?([01]\d)[/_-]?([0-3]\d)(?!\d)")
 
 
@@ -58,35 +61,46 @@ def _from_stamp(stamp: Stamp, modified: datetime | None) -> DateChoice:
     return DateChoice(stamp.when, DateSource.TEXT_STAMP, stamp.tz_label, stamp.tz_known, modified)
 
 
+def _candidates(
+    raw: RawArticle, html: HtmlResult | None, plain: PlainResult | None, html_stamp: Stamp | None
+) -> Iterator[DateChoice]:
+    """Publication-time candidates, most trustworthy first (``modified_at`` filled in later)."""
+    if plain is not None and plain.published is not None:
+        yield _from_stamp(plain.published, None)
+    if html is not None and html.published is not None:
+        if html_stamp is not None and _refines(html.published, html.published_tz_known, html_stamp):
+            yield _from_stamp(html_stamp, None)
+        yield DateChoice(html.published, DateSource.HTML_META, html.published_tz, html.published_tz_known)
+    if html_stamp is not None:
+        yield _from_stamp(html_stamp, None)
+    for url in (raw.canonical_url, raw.url, plain.source_url if plain is not None else None):
+        found = url_date(url)
+        if found is not None:
+            yield DateChoice(found, DateSource.URL, None, False)
+    if raw.feed is not None and raw.feed.published is not None:
+        value = raw.feed.published
+        if value.tzinfo is None:
+            yield DateChoice(value.replace(tzinfo=UTC), DateSource.FEED, None, False)
+        else:
+            yield DateChoice(value.astimezone(UTC), DateSource.FEED, "UTC", True)
+
+
 def resolve_published(
     raw: RawArticle, html: HtmlResult | None, plain: PlainResult | None, html_stamp: Stamp | None = None
 ) -> DateChoice:
-    """Pick the most trustworthy publication time available for the article.
+    """Pick the most trustworthy plausible publication time available for the article.
 
     ``html_stamp`` is a stamp line found in an HTML page's extracted text; it
     ranks below the page's metadata, which is machine-written and more reliable
-    there.
+    there. A candidate later than the fetch (plus a day of slack for unknown
+    zones) or before 1990 cannot be a publication time and is skipped.
     """
     modified = plain.modified.when if plain is not None and plain.modified is not None else None
     if modified is None and html is not None:
         modified = html.modified
-    if plain is not None and plain.published is not None:
-        return _from_stamp(plain.published, modified)
-    if html is not None and html.published is not None:
-        if html_stamp is not None and _refines(html.published, html.published_tz_known, html_stamp):
-            return _from_stamp(html_stamp, modified)
-        return DateChoice(html.published, DateSource.HTML_META, html.published_tz, html.published_tz_known, modified)
-    if html_stamp is not None:
-        return _from_stamp(html_stamp, modified)
-    for url in (raw.canonical_url, raw.url, plain.source_url if plain is not None else None):
-        found = url_date(url)
-        if found is not None:
-            return DateChoice(found, DateSource.URL, None, False, modified)
-    if raw.feed is not None and raw.feed.published is not None:
-        value = raw.feed.published
-        if value.tzinfo is None:
-            return DateChoice(value.replace(tzinfo=UTC), DateSource.FEED, None, False, modified)
-        return DateChoice(value.astimezone(UTC), DateSource.FEED, "UTC", True, modified)
-    if plain is not None and plain.modified is not None:
-        return DateChoice(None, DateSource.UNKNOWN, None, False, modified)
+    fetched = raw.fetched_at if raw.fetched_at.tzinfo is not None else raw.fetched_at.replace(tzinfo=UTC)
+    latest = fetched + _SLACK
+    for choice in _candidates(raw, html, plain, html_stamp):
+        if choice.published_at is not None and _EARLIEST <= choice.published_at <= latest:
+            return replace(choice, modified_at=modified)
     return DateChoice(modified_at=modified)

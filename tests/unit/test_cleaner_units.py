@@ -327,3 +327,12 @@ def test_mislabelled_content_types_are_sniffed() -> None:
 )
 def test_byline_names(line: str, names: list[str]) -> None:
     assert byline_names(line) == names
+
+
+def test_publication_after_fetch_is_not_believed() -> None:
+    fetched = datetime(2021, 1, 5, tzinfo=UTC)
+    feed = FeedMetadata(published=datetime(2021, 1, 4, 12, 0, tzinfo=UTC))
+    text = f"Published 10:00 GMT, 3 March 2023\n{PROSE}"
+    article = clean(_raw(text, fetched_at=fetched, feed=feed))
+    assert article.published_at_source == DateSource.FEED
+    assert article.published_at == datetime(2021, 1, 4, 12, 0, tzinfo=UTC)
