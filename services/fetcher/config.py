@@ -38,7 +38,7 @@ class SourceKind(StrEnum):
     FEED = "feed"  # RSS 0.9x/1.0/2.0 or Atom
     SITEMAP = "sitemap"  # news sitemap, sitemap or sitemap index
     URLS = "urls"  # a plain list of article URLs (inline or one per line in a file)
-    FOLDER = "folder"  # a watched folder of .txt/.html/.html.gz/.json/.jsonl files
+    FOLDER = "folder"  # a watched folder of .txt/.html/.html.gz/.json/.jsonl files (or one such file)
     JSONL = "jsonl"  # replay of a JSONL file of records, rate limited
     AUTO = "auto"  # a URL whose kind (feed, sitemap or article page) is judged from its content
 

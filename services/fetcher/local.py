@@ -9,7 +9,7 @@ from pathlib import Path
 
 from services.fetcher.context import PollContext
 from services.fetcher.documents import renamed
-from services.fetcher.files import FileStats, FolderWatcher, file_article_id, parse_jsonl_line
+from services.fetcher.files import FileStats, FolderWatcher, file_article_id, parse_jsonl_line, read_file
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -38,6 +38,31 @@ class FolderPoller:
             ctx.stats.item_errors += len(stats.errors)
             if stats.invalid_records:
                 ctx.health.record_invalid(ctx.source.id, "invalid_record", stats.invalid_records)
+
+
+class FilePoller:
+    """Publishes one file (a folder source whose path is a file), again when it changes."""
+
+    def __init__(self, path: Path, source_id: str, max_bytes: int) -> None:
+        self.path = path
+        self.source_id = source_id
+        self.max_bytes = max_bytes
+        self._stamp: tuple[int, int] | None = None
+
+    async def poll(self, ctx: PollContext) -> None:
+        st = self.path.stat()  # a missing file fails the poll: the source is reported and backed off
+        stamp = (st.st_mtime_ns, st.st_size)
+        if stamp == self._stamp:
+            return
+        stats = FileStats()
+        try:
+            for candidate in read_file(self.path, self.source_id, self.max_bytes, stats):
+                await ctx.emit(candidate)
+        finally:
+            ctx.stats.invalid += stats.invalid_records
+            if stats.invalid_records:
+                ctx.health.record_invalid(ctx.source.id, "invalid_record", stats.invalid_records)
+        self._stamp = stamp
 
 
 @dataclass

@@ -19,7 +19,7 @@ from services.fetcher.context import PollContext, PollStats
 from services.fetcher.documents import Candidate, with_fetch_time
 from services.fetcher.health import HealthBook, backoff_delay
 from services.fetcher.http import HttpFetcher
-from services.fetcher.local import FolderPoller, ReplayPoller
+from services.fetcher.local import FilePoller, FolderPoller, ReplayPoller
 from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.web import AutoPoller, FeedPoller, SitemapPoller, UrlListPoller
@@ -42,6 +42,8 @@ def make_poller(source: SourceConfig, settings: FetcherSettings) -> Poller:
     """The poller of one source; it keeps the source's in-memory state between polls."""
     if source.kind is SourceKind.FOLDER:
         assert source.path is not None
+        if source.path.is_file():
+            return FilePoller(source.path, source.id, settings.max_body_bytes)
         return FolderPoller(source.path, source.id, settings.max_body_bytes, source.recursive)
     if source.kind is SourceKind.JSONL:
         assert source.path is not None
