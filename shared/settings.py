@@ -22,6 +22,9 @@ class BaseServiceSettings(BaseSettings):
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_session_timeout_s: float = Field(
+        default=10.0, ge=6.0, description="a worker that stops heartbeating loses its partitions after this"
+    )
     topic_prefix: str = Field(default="", description="prepended to every topic and consumer group (environments, tests)")
     topic_partitions: int = Field(default=8, ge=1)
     topic_replication: int = Field(default=1, ge=1)

@@ -57,6 +57,8 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
         "topic_partitions": settings.topic_partitions,
         "topic_replication_factor": settings.topic_replication,
         "consumer_auto_offset_reset": "earliest",
+        "broker_session_timeout": settings.kafka_session_timeout_s,
+        "broker_heartbeat_interval": max(1.0, settings.kafka_session_timeout_s / 4),
         "producer_acks": -1,
         "producer_max_request_size": settings.max_message_bytes + 100_000,
         "datadir": str(settings.data_dir / "faust" / "{conf.name}"),

@@ -107,7 +107,7 @@ async def _dead_letters(topic: str, want: int, timeout: float) -> list[dict[str,
 
 
 def test_poison_on_every_consumed_topic_is_dead_lettered(pipeline: Pipeline) -> None:
-    pipeline.wait_for("the two seed events", lambda: _two_seed_events(pipeline), timeout=240)
+    pipeline.wait_for("the seed events", lambda: len(pipeline.events()) >= 2, timeout=240)
     poison = [b"{not json", b'{"schema_version": 42}', b'{"article_id": 5, "body": []}']
     consumed = ["articles.raw", "articles.clean", "articles.enriched", "articles.dedup"]
     for topic in consumed:
