@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from services.extractor.temporal import Found, Reference
+from services.extractor.temporal import Found, Reference, find_temporals
 from shared.contracts import EventDate, Precision, Tense
 
 _STAMP_LINE = re.compile(
@@ -30,6 +30,13 @@ _DAY_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
 _COARSE_PRECISIONS = {Precision.WEEK, Precision.MONTH}
 _KIND_WEIGHT = {"absolute": 1.0, "inferred_year": 0.95, "relative": 0.85, "time": 0.6}
 LEAD_CHARS = 700
+TITLE_WEIGHT = 2.0
+#: A reporting verb shortly before a date, in the same clause ("citing Peskov on Friday").
+_REPORTING_BEFORE = re.compile(
+    r"\b(?:said|saying|says|citing|told|quoted|according\s+to|stated|announced|confirmed|reported|wrote|tweeted|"
+    r"added|statement)\b[^.;:\n\"“”]{0,40}$",
+    re.IGNORECASE,
+)
 #: Dates more than this many days before the article's time are background, not its event.
 BACKGROUND_DAYS = 60
 
@@ -88,15 +95,22 @@ def _article_now(found: Sequence[Found], ref: Reference) -> date | None:
     return max(days) if days else None
 
 
-def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventDate | None:
+def pick_event_date(
+    text: str, found: Sequence[Found], ref: Reference, title: str | None = None
+) -> EventDate | None:
     """The best-supported day among the article's day-precise mentions, or ``None``.
 
-    When no mention is precise to the day, the best week or month ("next week",
-    "in June 2021") is returned with that precision and a lower confidence.
+    Dates in the title (when the text does not repeat it) count double: a
+    headline names the main event. When no mention is precise to the day, the
+    best week or month ("next week", "in June 2021") is returned with that
+    precision and a lower confidence.
     """
     now = _article_now(found, ref)
+    items = [(f, False) for f in found]
+    if title and title.strip() and not text.lstrip().startswith(title.strip()):
+        items += [(f, True) for f in find_temporals(title, ref)]
     for precisions, scale in ((_DAY_PRECISIONS, 1.0), (_COARSE_PRECISIONS, 0.6)):
-        picked = _vote(text, [f for f in found if f.mention.precision in precisions], ref, now)
+        picked = _vote(text, [(f, t) for f, t in items if f.mention.precision in precisions], ref, now)
         if picked is not None:
             day, precision, confidence, evidence = picked
             return EventDate(
@@ -106,25 +120,30 @@ def pick_event_date(text: str, found: Sequence[Found], ref: Reference) -> EventD
 
 
 def _vote(
-    text: str, found: Sequence[Found], ref: Reference, now: date | None
+    text: str, found: Sequence[tuple[Found, bool]], ref: Reference, now: date | None
 ) -> tuple[date, Precision, float, str] | None:
-    """Weighted votes per day: kind, position, quotation and age decide each mention's weight."""
+    """Weighted votes per day: kind, place (title, lead, later), quotation, attribution and age."""
     votes: dict[date, float] = defaultdict(float)
     evidence: dict[date, tuple[float, str, Precision]] = {}
     length = max(len(text), 1)
-    for f in found:
+    for f, in_title in found:
         m = f.mention
         if f.kind in ("relative", "time") and not ref.reliable:
             continue
         if f.kind == "time" and m.reference != "absolute" and not ref.reliable:
             continue
-        if _stamp_line(text, m.start, m.end):
+        if not in_title and _stamp_line(text, m.start, m.end):
             continue
         weight = _KIND_WEIGHT[f.kind]
         if f.kind == "inferred_year" and not ref.reliable and not f.weekday_checked:
             continue  # its year is a guess from the text's other years: not evidence enough
-        position = 1.0 if m.start < LEAD_CHARS else max(0.15, 1.0 - m.start / length)
-        weight *= position * (0.5 if f.quoted else 1.0)
+        if in_title:
+            weight *= TITLE_WEIGHT
+        else:
+            position = 1.0 if m.start < LEAD_CHARS else max(0.15, 1.0 - m.start / length)
+            weight *= position * (0.5 if f.quoted else 1.0)
+            if _REPORTING_BEFORE.search(text, max(0, m.start - 60), m.start):
+                weight *= 0.4  # "Peskov said on Friday": the day of the statement, not of the event
         day = m.value.date()
         if now is not None and (now - day).days > BACKGROUND_DAYS:
             weight *= 0.3  # long before the article's time: background ("born on…", "since 2014")

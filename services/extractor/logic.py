@@ -107,7 +107,7 @@ class Extractor:
         entities = self.resolver.resolve(text, article.title, mentions)
         ref = reference_for(article, text)
         found = find_temporals(text, ref)
-        event = pick_event_date(text, found, ref)
+        event = pick_event_date(text, found, ref, article.title)
         tense = detect_tense(article.title, text, event, ref)
         names = [(m.start, m.end) for e in entities if e.kind is not EntityKind.GROUP for m in e.mentions]
         quantities = find_quantities(text, [(f.mention.start, f.mention.end) for f in found])

@@ -316,3 +316,14 @@ def test_place_variant_inside_a_longer_name_is_respelled() -> None:
     assert resolver.canonical(EntityKind.PLACE, "Kiev Oblast").id == "place:kyiv-oblast"
     assert resolver.canonical(EntityKind.PLACE, "Kyiv Oblast").id == "place:kyiv-oblast"
     assert resolver.canonical(EntityKind.PLACE, "Bridgeport").id == "place:bridgeport"
+
+
+def test_attributed_dates_and_title_dates() -> None:
+    text = (
+        "Putin on Saturday is scheduled to talk with Biden. Citing spokesman Peskov on Friday, agencies said "
+        "the call will be held in the evening. He was quoted as saying on Friday that it was requested."
+    )
+    event = pick_event_date(text, find_temporals(text, SAT), SAT, title="Biden and Putin to talk today")
+    assert event is not None and event.date == date(2022, 2, 12)
+    without_title = pick_event_date(text, find_temporals(text, SAT), SAT)
+    assert without_title is not None and without_title.confidence < event.confidence

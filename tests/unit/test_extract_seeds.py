@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.extractor.logic import Extractor, load_extractor
-from shared.contracts import CleanArticle, DateSource, EnrichedArticle, Tense
+from shared.contracts import CleanArticle, DateSource, EnrichedArticle, RawArticle, Tense
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 #: Publication stamps written in the texts themselves
@@ -133,3 +133,21 @@ def test_batch_equals_single(extractor: Extractor) -> None:
     single = extractor.extract(article)
     batch = extractor.extract_many([seed_article("000"), article])[1]
     assert single.model_dump() == batch.model_dump()
+
+
+def test_acceptance_through_the_cleaner(extractor: Extractor) -> None:
+    """The same checks on the cleaner's output (title split off, stamps parsed), when the cleaner is there."""
+    cleaner = pytest.importorskip("services.cleaner.logic")
+    got: dict[str, EnrichedArticle] = {}
+    for prefix in ("000", "001", "002", "003"):
+        path = next(SAMPLES.glob(f"{prefix}_*.txt"))
+        raw = RawArticle(article_id=prefix, body=path.read_text(encoding="utf-8"), fetched_at=FETCHED)
+        got[prefix] = extractor.extract(cleaner.clean(raw))
+    for prefix in ("000", "001", "002"):
+        assert "person:dmitry-peskov" in ids(got[prefix]), prefix
+    assert "place:kyiv" in ids(got["000"]) and "place:kyiv" in ids(got["003"])
+    assert any(q.value == 135_000 and q.unit == "troops" for q in got["001"].quantities)
+    for prefix in ("000", "001", "003"):
+        event = got[prefix].event_date
+        assert event is not None and event.date == date(2022, 2, 12), (prefix, event)
+    assert [got[p].tense for p in ("000", "001", "003")] == [Tense.ANNOUNCED, Tense.ANNOUNCED, Tense.REPORTED]
