@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -43,8 +42,8 @@ def _format_event(event: EventUpdate, detail: bool = False) -> str:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from shared.settings import SinkSettings  # noqa: PLC0415
     from services.sink.store import EventQuery, EventStore  # noqa: PLC0415
+    from shared.settings import SinkSettings  # noqa: PLC0415
 
     url = args.database or SinkSettings().database_url.get_secret_value()
     store = EventStore(url)
@@ -132,12 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("topics", help="create the pipeline's topics with the configured partitions")
     tp.set_defaults(func=cmd_topics)
 
-    try:
-        from services.fetcher.cli import add_commands  # noqa: PLC0415
-    except ImportError:
-        pass
-    else:
-        add_commands(sub)
     return parser
 
 

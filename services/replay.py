@@ -98,16 +98,28 @@ def read_inputs(paths: Iterable[str | Path], fetched_at: datetime | None = None)
                         yield _from_record(json.loads(line), when)
                     except (json.JSONDecodeError, ValidationError, TypeError, AttributeError) as exc:
                         yield dead_letter_from(
-                            "replay", "invalid_record", str(exc)[:500], topic=str(path), partition=None,
-                            offset=n, key=None, payload=line.encode(),
+                            "replay",
+                            "invalid_record",
+                            str(exc)[:500],
+                            topic=str(path),
+                            partition=None,
+                            offset=n,
+                            key=None,
+                            payload=line.encode(),
                         )
             continue
         try:
             yield _read_file(path, when)
         except (OSError, EOFError, ValidationError) as exc:
             yield dead_letter_from(
-                "replay", "unreadable_file", str(exc)[:500], topic=str(path), partition=None, offset=None,
-                key=None, payload=None,
+                "replay",
+                "unreadable_file",
+                str(exc)[:500],
+                topic=str(path),
+                partition=None,
+                offset=None,
+                key=None,
+                payload=None,
             )
 
 
@@ -126,8 +138,17 @@ class Replay:
     def _letter(self, stage: str, exc: Exception, message: Message) -> None:
         reason = exc.reason if isinstance(exc, WirewatchError) else "unexpected_error"
         self.dead_letters.append(
-            dead_letter_from(stage, reason, str(exc), topic=message.TOPIC, partition=None, offset=None,
-                             key=message.key(), payload=message, article_id=getattr(message, "article_id", None))
+            dead_letter_from(
+                stage,
+                reason,
+                str(exc),
+                topic=message.TOPIC,
+                partition=None,
+                offset=None,
+                key=message.key(),
+                payload=message,
+                article_id=getattr(message, "article_id", None),
+            )
         )
 
     def clean(self, raws: Iterable[RawArticle]) -> list[CleanArticle]:

@@ -8,6 +8,8 @@ compacted; the article topics keep 7 days.
 
 from __future__ import annotations
 
+import contextlib
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -36,10 +38,8 @@ async def ensure_topics(settings: BaseServiceSettings, names: list[str] | None =
                 NewTopic(n, settings.topic_partitions, settings.topic_replication, topic_configs=topic_configs(n))
                 for n in missing
             ]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile by another worker
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
         return missing
     finally:
         await admin.close()

@@ -25,7 +25,9 @@ class BaseServiceSettings(BaseSettings):
     kafka_session_timeout_s: float = Field(
         default=10.0, ge=6.0, description="a worker that stops heartbeating loses its partitions after this"
     )
-    topic_prefix: str = Field(default="", description="prepended to every topic and consumer group (environments, tests)")
+    topic_prefix: str = Field(
+        default="", description="prepended to every topic and consumer group (environments, tests)"
+    )
     topic_partitions: int = Field(default=8, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     data_dir: Path = Path("var")

@@ -129,7 +129,8 @@ class Outputs:
     """Sends messages to the topic of their model."""
 
     def __init__(self, app: faust.App, models: Iterable[type[Message]]) -> None:
-        self.topics = {m.TOPIC: topic_for(app, m) for m in {*models, DeadLetter}}
+        wanted: list[type[Message]] = [*models, DeadLetter]
+        self.topics = {m.TOPIC: topic_for(app, m) for m in wanted}
 
     async def send(self, message: Message) -> None:
         topic = self.topics[message.TOPIC]
@@ -151,13 +152,23 @@ async def process_one(
     """Handle one decoded value: outputs are sent, failures become dead letters."""
     METRICS.messages_in.labels(service=service, topic=topic).inc()
     started = time.perf_counter()
-    coords = {"topic": topic, "partition": partition, "offset": offset}
     article_id = article_id_of(value)
-    with structlog.contextvars.bound_contextvars(**coords, article_id=article_id):
+    with structlog.contextvars.bound_contextvars(
+        topic=topic, partition=partition, offset=offset, article_id=article_id
+    ):
         letter: DeadLetter | None = None
         produced: list[Message] = []
         if isinstance(value, Undecodable):
-            letter = dead_letter_from(service, value.reason, value.error, payload=value.raw, key=key, **coords)
+            letter = dead_letter_from(
+                service,
+                value.reason,
+                value.error,
+                payload=value.raw,
+                key=key,
+                topic=topic,
+                partition=partition,
+                offset=offset,
+            )
         else:
             try:
                 result = handler(value)
@@ -166,9 +177,17 @@ async def process_one(
                 produced = list(result)
             except WirewatchError as exc:
                 letter = dead_letter_from(
-                    service, exc.reason, str(exc), payload=value, key=key, article_id=article_id, **coords
+                    service,
+                    exc.reason,
+                    str(exc),
+                    payload=value,
+                    key=key,
+                    article_id=article_id,
+                    topic=topic,
+                    partition=partition,
+                    offset=offset,
                 )
-            except Exception as exc:  # noqa: BLE001 - any bug becomes a dead letter, never a crash
+            except Exception as exc:
                 log.exception("handler_failed")
                 letter = dead_letter_from(
                     service,
@@ -177,7 +196,9 @@ async def process_one(
                     payload=value,
                     key=key,
                     article_id=article_id,
-                    **coords,
+                    topic=topic,
+                    partition=partition,
+                    offset=offset,
                 )
         if letter is not None:
             log.warning("dead_letter", reason=letter.reason, error=letter.error[:300])

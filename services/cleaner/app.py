@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
+import faust
+
+from services.cleaner.logic import BoilerplateLearner, clean
 from shared.contracts import CleanArticle, Message, RawArticle
 from shared.settings import BaseServiceSettings
 from shared.streaming import Outputs, make_app, run_stage, topic_for
-from services.cleaner.logic import BoilerplateLearner, clean
 
 SERVICE = "cleaner"
 settings = BaseServiceSettings()
@@ -24,5 +25,5 @@ def handle(raw: RawArticle) -> list[Message]:
 
 
 @app.agent(source)
-async def clean_articles(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events(), RawArticle)  # type: ignore[attr-defined]
+async def clean_articles(stream: faust.StreamT[Any]) -> None:
+    await run_stage(SERVICE, outputs, handle, stream.events(), RawArticle)

@@ -15,16 +15,15 @@ worker that takes over rebuilds the in-memory index from the table.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
 import structlog
 
+from services.deduplicator.logic import Deduplicator
 from shared.contracts import DedupDecision, EnrichedArticle, Message, utcnow
 from shared.settings import BaseServiceSettings
 from shared.streaming import Outputs, make_app, run_stage, topic_for
-from services.deduplicator.logic import Deduplicator
 
 SERVICE = "deduplicator"
 ASSIGN_TOPIC = "articles.enriched.assign"  # same schema as articles.enriched; one partition
@@ -71,7 +70,7 @@ view = _View()
 
 
 @app.on_partitions_revoked.connect
-async def _on_revoked(_app: Any, *_args: Any, **_kwargs: Any) -> None:
+def _on_revoked(_sender: Any, /, *_args: Any, signal: Any, **_kwargs: Any) -> None:
     view.loaded = False
 
 
@@ -93,10 +92,10 @@ def assign(article: EnrichedArticle) -> list[Message]:
 
 
 @app.agent(source)
-async def route(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, route_outputs, _forward, stream.events(), EnrichedArticle)  # type: ignore[attr-defined]
+async def route(stream: faust.StreamT[Any]) -> None:
+    await run_stage(SERVICE, route_outputs, _forward, stream.events(), EnrichedArticle)
 
 
 @app.agent(assign_topic)
-async def assign_articles(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, assign_outputs, assign, stream.events(), EnrichedArticle)  # type: ignore[attr-defined]
+async def assign_articles(stream: faust.StreamT[Any]) -> None:
+    await run_stage(SERVICE, assign_outputs, assign, stream.events(), EnrichedArticle)

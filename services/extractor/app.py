@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
+import faust
+
+from services.extractor.logic import Extractor
 from shared.contracts import CleanArticle, EnrichedArticle, Message
 from shared.settings import BaseServiceSettings
 from shared.streaming import Outputs, make_app, run_stage, topic_for
-from services.extractor.logic import Extractor
 
 SERVICE = "extractor"
 settings = BaseServiceSettings()
@@ -31,5 +32,5 @@ def handle(article: CleanArticle) -> list[Message]:
 
 
 @app.agent(source)
-async def extract_articles(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events(), CleanArticle)  # type: ignore[attr-defined]
+async def extract_articles(stream: faust.StreamT[Any]) -> None:
+    await run_stage(SERVICE, outputs, handle, stream.events(), CleanArticle)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
+import faust
+
+from services.sink.apply import apply_decision
+from services.sink.store import EventStore
 from shared.contracts import DedupDecision, EventUpdate, Message
 from shared.settings import SinkSettings
 from shared.streaming import Outputs, make_app, run_stage, topic_for
-from services.sink.apply import apply_decision
-from services.sink.store import EventStore
 
 SERVICE = "sink"
 settings = SinkSettings()
@@ -31,5 +32,5 @@ def handle(decision: DedupDecision) -> list[Message]:
 
 
 @app.agent(source)
-async def store_decisions(stream: AsyncIterator[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events(), DedupDecision)  # type: ignore[attr-defined]
+async def store_decisions(stream: faust.StreamT[Any]) -> None:
+    await run_stage(SERVICE, outputs, handle, stream.events(), DedupDecision)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shared.contracts import DedupDecision, EventUpdate
 from services.sink.logic import consolidate, same_content
 from services.sink.store import EventStore
+from shared.contracts import DedupDecision, EventUpdate
 
 
 def _refresh(store: EventStore, event_id: str) -> EventUpdate | None:

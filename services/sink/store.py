@@ -7,7 +7,6 @@ nothing. Each decision is applied in one transaction.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -181,13 +180,10 @@ class EventStore:
             where.append("event_date <= ?")
             params.append(q.date_to.isoformat())
         if q.entity:
-            where.append(
-                "event_id IN (SELECT event_id FROM event_entities WHERE entity_id = ? OR name LIKE ?)"
-            )
+            where.append("event_id IN (SELECT event_id FROM event_entities WHERE entity_id = ? OR name LIKE ?)")
             params += [q.entity, f"%{q.entity.lower()}%"]
         sql = (
-            f"SELECT doc FROM events WHERE {' AND '.join(where)} "
-            "ORDER BY last_updated DESC, event_id LIMIT ? OFFSET ?"
+            f"SELECT doc FROM events WHERE {' AND '.join(where)} ORDER BY last_updated DESC, event_id LIMIT ? OFFSET ?"
         )
         rows = self.execute(sql, [*params, q.limit, q.offset]).fetchall()
         return [EventUpdate.model_validate_json(r[0]) for r in rows]

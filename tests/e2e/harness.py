@@ -68,9 +68,7 @@ class Pipeline:
         self._port = 6200 + (os.getpid() % 500) * 10
 
     def create_topics(self) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "services.cli", "topics"], cwd=REPO, env=self.env, check=True, timeout=60
-        )
+        subprocess.run([sys.executable, "-m", "services.cli", "topics"], cwd=REPO, env=self.env, check=True, timeout=60)
 
     def start(self, service: str, name: str | None = None) -> None:
         name = name or service
@@ -159,7 +157,7 @@ async def _delete_prefixed(prefix: str) -> None:
 
 
 def groups(events: list[EventUpdate]) -> list[set[str]]:
-    return sorted(({s.article_id for s in e.sources} for e in events), key=lambda g: sorted(g))
+    return sorted(({s.article_id for s in e.sources} for e in events), key=sorted)
 
 
 def copy_samples(src: Path, dst: Path) -> Path:
@@ -167,5 +165,3 @@ def copy_samples(src: Path, dst: Path) -> Path:
     for f in sorted(src.glob("*.txt")):
         shutil.copy(f, dst / f.name)
     return dst
-
-

@@ -47,7 +47,12 @@ def test_topics_job_creates_every_contract_topic() -> None:
     services = _compose()["services"]
     assert services["topics"]["command"] == ["python", "-m", "services.cli", "topics"]
     assert set(TOPICS) == {
-        "articles.raw", "articles.clean", "articles.enriched", "articles.dedup", "events", "deadletter"
+        "articles.raw",
+        "articles.clean",
+        "articles.enriched",
+        "articles.dedup",
+        "events",
+        "deadletter",
     }
 
 

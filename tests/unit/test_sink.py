@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -66,12 +67,16 @@ def test_query_filters(store: EventStore) -> None:
     apply_decision(store, make_decision("a1", "e1", title="Phone call on Ukraine"))
     apply_decision(
         store,
-        make_decision("b1", "e2", title="Earthquake", event_date=(2021, 12, 30), entities=(("place:chile", "Chile", EntityKind.PLACE),)),
+        make_decision(
+            "b1",
+            "e2",
+            title="Earthquake",
+            event_date=(2021, 12, 30),
+            entities=(("place:chile", "Chile", EntityKind.PLACE),),
+        ),
     )
     assert [e.event_id for e in store.events(EventQuery(text="ukraine"))] == ["e1"]
     assert [e.event_id for e in store.events(EventQuery(entity="place:chile"))] == ["e2"]
     assert [e.event_id for e in store.events(EventQuery(entity="chil"))] == ["e2"]
-    from datetime import date
-
     assert [e.event_id for e in store.events(EventQuery(date_from=date(2022, 1, 1)))] == ["e1"]
     assert store.events(EventQuery(min_sources=2)) == []
