@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 
@@ -62,10 +63,51 @@ def _parse_date(raw: str | None) -> tuple[datetime | None, bool, str | None]:
     return value.astimezone(UTC), True, label
 
 
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·•»]\s+")
+
+
+def strip_site_suffix(title: str, site_name: str | None, url: str | None) -> str:
+    """'Headline | The Daily Example' -> 'Headline' when the last segment names the site.
+
+    The segment must match the site name or the host name (ignoring case,
+    spaces and punctuation), so headlines that merely contain a dash survive.
+    """
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    names: set[str] = set()
+    if site_name:
+        names.add(_squash(site_name))
+    if url:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if host:
+            names.update({_squash(host), _squash(host.rsplit(".", 1)[0])})
+    names.discard("")
+    while len(parts) > 1 and names and any(n in _squash(parts[-1]) or _squash(parts[-1]) in n for n in names):
+        parts.pop()
+    stripped = title
+    if len(parts) < len(_TITLE_SEPARATOR.split(title)):
+        # cut at the position where the kept segments end, preserving the original separators
+        kept = len(parts)
+        matches = list(_TITLE_SEPARATOR.finditer(title))
+        stripped = title[: matches[kept - 1].start()]
+    return stripped.strip() or title
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
 def _authors(raw: str | None) -> list[str]:
     if not raw:
         return []
     return [name.strip() for name in raw.split(";") if name.strip()]
+
+
+def _title(raw: str | None, site_name: str | None, url: str | None) -> str | None:
+    if not raw:
+        return None
+    return strip_site_suffix(normalise_line(repair_text(raw)), site_name, url) or None
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
@@ -103,7 +145,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
         published, tz_known, tz_label = meta_published.when, meta_published.tz_known, meta_published.tz_label
     return HtmlResult(
         paragraphs=paragraphs,
-        title=normalise_line(repair_text(doc.title)) if doc.title else None,
+        title=_title(doc.title, doc.sitename, doc.url or url),
         authors=[normalise_line(repair_text(a)) for a in _authors(doc.author)],
         site_name=normalise_line(repair_text(doc.sitename)) if doc.sitename else None,
         canonical_url=doc.url or None,

@@ -159,6 +159,9 @@ TRAILING_TEASER = re.compile(
     re.IGNORECASE,
 )
 
+# A separator or decoration line without any letter or digit ("___", "* * *").
+NO_TEXT = re.compile(r"^[\W_]+$")
+
 # Bullets that start list items of related headlines.
 BULLET = re.compile(r"^\s*(?:[-•·*▪►»–—]|\d{1,2}[.)])\s+")
 

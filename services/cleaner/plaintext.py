@@ -146,6 +146,7 @@ class _Cleaner:
             return
         if (
             pat.FURNITURE.match(text)
+            or pat.NO_TEXT.match(text)
             or (pat.TRACKER.search(text) and _words(text) <= 6)
             or pat.LINK_ONLY.match(text)
             or (pat.IMAGE_CREDIT.match(text) and _words(text) <= 45)

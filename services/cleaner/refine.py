@@ -26,6 +26,7 @@ from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.stamps import Stamp, parse_stamp, stamp_kind
 
 _WORD = re.compile(r"\w+")
+_DEDUP_MIN_WORDS = 15  # repeated shorter lines (recipe steps, table labels) are kept
 
 
 @dataclass
@@ -47,6 +48,7 @@ def _key(text: str) -> str:
 def _is_boilerplate(text: str) -> bool:
     return bool(
         pat.FURNITURE.match(text)
+        or pat.NO_TEXT.match(text)
         or (pat.TRACKER.search(text) and _words(text) <= 6)
         or pat.BARE_HOST.match(text)
         or pat.DATE_ONLY.match(text)
@@ -68,6 +70,7 @@ def refine_paragraphs(
 ) -> Refined:
     """Drop boilerplate paragraphs; keep order."""
     out = Refined(paragraphs=[])
+    seen: set[str] = set()
     for index, text in enumerate(paragraphs):
         names = pat.byline_names(text)
         if names:
@@ -77,6 +80,10 @@ def refine_paragraphs(
             out.stamp = parse_stamp(text)
         if _is_boilerplate(text) or (index == 0 and _is_title_repeat(text, title)):
             continue
+        key = _key(text)
+        if _words(text) >= _DEDUP_MIN_WORDS and key in seen:
+            continue  # the same long paragraph twice: a teaser block or a duplicated layout, not new text
+        seen.add(key)
         out.paragraphs.append(text)
     if learner is not None:
         mask = learner.boilerplate_mask(outlet, out.paragraphs)

@@ -10,12 +10,14 @@ import pytest
 
 from services.cleaner.dates import url_date
 from services.cleaner.decoding import decode_bytes, looks_binary, normalise_line, repair_text
+from services.cleaner.html_extract import strip_site_suffix
 from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.limits import CleanerLimits
 from services.cleaner.logic import clean, content_hash
 from services.cleaner.lostbytes import repair_lost_bytes
 from services.cleaner.patterns import byline_names
 from services.cleaner.plaintext import clean_plain
+from services.cleaner.refine import refine_paragraphs
 from services.cleaner.settings import CleanerSettings
 from services.cleaner.stamps import parse_stamp, stamp_kind
 from shared.contracts.articles import BodyEncoding, DateSource, FeedMetadata, RawArticle
@@ -336,3 +338,27 @@ def test_publication_after_fetch_is_not_believed() -> None:
     article = clean(_raw(text, fetched_at=fetched, feed=feed))
     assert article.published_at_source == DateSource.FEED
     assert article.published_at == datetime(2021, 1, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "url", "expected"),
+    [
+        ("Storm closes port | The Daily Example", "Daily Example", None, "Storm closes port"),
+        ("Storm closes port - News | Example.com", "Example.com", None, "Storm closes port - News"),
+        (
+            "Opinion | Is the port safe?",
+            "Daily Example",
+            "https://www.dailyexample.com/a",
+            "Opinion | Is the port safe?",
+        ),
+        ("Storm closes port – dailyexample", None, "https://www.dailyexample.com/a", "Storm closes port"),
+        ("Biden - Putin talks end", "Reuters", None, "Biden - Putin talks end"),
+    ],
+)
+def test_strip_site_suffix(title: str, site: str | None, url: str | None, expected: str) -> None:
+    assert strip_site_suffix(title, site, url) == expected
+
+
+def test_refine_drops_separators_and_repeated_long_paragraphs() -> None:
+    refined = refine_paragraphs([PROSE, "___", "Eat every 2 hours", "Eat every 2 hours", PROSE], None, None, None)
+    assert refined.paragraphs == [PROSE, "Eat every 2 hours", "Eat every 2 hours"]
