@@ -138,7 +138,9 @@ def _clean(raw: RawArticle, learner: BoilerplateLearner | None, limits: CleanerL
         authors = [raw.feed.author.strip()]
     _check_article(paragraphs, title, limits)
     if learner is not None:
-        learner.observe(outlet, plain.candidate_lines if plain is not None else paragraphs)
+        # Every line the page had, learned ones included, so template lines stay fresh in the LRU.
+        seen_lines = plain.candidate_lines if plain is not None else html.paragraphs if html is not None else []
+        learner.observe(outlet, seen_lines)
     body = "\n\n".join(paragraphs)
     date: DateChoice = resolve_published(raw, html, plain, html_stamp)
     return CleanArticle(

@@ -85,3 +85,18 @@ def test_learner_never_empties_a_republished_article() -> None:
     for i in range(4):
         article = clean(RawArticle(article_id=f"r{i}", outlet="Ledger", body=_article(0)), learner)
         assert "harbour works" in article.text
+
+
+def test_html_articles_teach_the_learner() -> None:
+    learner = BoilerplateLearner(min_articles=2)
+    texts = []
+    for i in range(4):
+        body = (
+            f"<html><body><article><p>{_article(i).split(chr(10))[1]}</p><p>{TEMPLATE}.</p>"
+            f"<p>{_article(i).split(chr(10))[3]}</p></article></body></html>"
+        )
+        texts.append(
+            clean(RawArticle(article_id=f"h{i}", outlet="Ledger", body=body, content_type="text/html"), learner).text
+        )
+    assert TEMPLATE in texts[0] and TEMPLATE in texts[1]
+    assert TEMPLATE not in texts[2] and TEMPLATE not in texts[3]
