@@ -1,4 +1,10 @@
-"""Prometheus metrics shared by the services (served on each worker's web port at /metrics)."""
+"""Prometheus metrics shared by the services (served on each worker's web port at /metrics).
+
+Every service runs in its own process with its own registry, so the series
+need no ``service`` label to be told apart once scraped (Prometheus adds
+``job``/``instance``); the label is kept where one process could in principle
+host several stages' counters (in, dead letters, latency).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +33,17 @@ class _Metrics:
         )
     )
     consumer_lag: Gauge = field(
-        default_factory=lambda: Gauge("wirewatch_consumer_lag", "Messages behind the log end", ["topic", "partition"])
+        default_factory=lambda: Gauge(
+            "wirewatch_consumer_lag",
+            "Messages between the log end and the group's committed offset, per assigned partition",
+            ["topic", "partition"],
+        )
+    )
+    assigned_partitions: Gauge = field(
+        default_factory=lambda: Gauge("wirewatch_assigned_partitions", "Partitions assigned to this worker")
+    )
+    ready: Gauge = field(
+        default_factory=lambda: Gauge("wirewatch_ready", "1 when the worker is started and owns partitions")
     )
 
 

@@ -20,6 +20,7 @@ from shared.codec import Undecodable, codec_name, decode, encode, register_codec
 from shared.contracts import DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
 from shared.errors import WirewatchError
+from shared.health import install_health
 from shared.logging import configure_logging
 from shared.metrics import METRICS
 from shared.settings import BaseServiceSettings
@@ -38,7 +39,10 @@ def topic_name(name: str) -> str:
 
 
 def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> faust.App:
-    """A faust app for one service: its consumer group is ``<prefix>wirewatch-<service>``."""
+    """A faust app for one service: its consumer group is ``<prefix>wirewatch-<service>``.
+
+    Every app serves ``/metrics``, ``/healthz`` and ``/readyz`` (see :mod:`shared.health`).
+    """
     global _topic_prefix
     _topic_prefix = settings.topic_prefix
     configure_logging(settings.log_level, settings.log_format, service=service)
@@ -74,7 +78,10 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
         "loghandlers": [],
     }
     options.update(overrides)
-    return faust.App(f"{settings.topic_prefix}wirewatch-{service}", **options)
+    app = faust.App(f"{settings.topic_prefix}wirewatch-{service}", **options)
+    # /metrics, /healthz, /readyz and the consumer-lag gauge on the worker's web port.
+    install_health(app, service)
+    return app
 
 
 def topic_for(app: faust.App, model: type[Message], name: str | None = None, **kwargs: Any) -> faust.TopicT:
