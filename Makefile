@@ -49,7 +49,7 @@ events: install ## Show the consolidated events in the sink
 	@$(PY) -m services.cli events
 
 test: install kafka-up ## Run every test: logic, agents, end to end on the real broker
-	$(PY) -m pytest -q -m "not faults" tests
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m "not faults" tests
 
 test-unit: install ## Run the tests that need no broker
 	$(PY) -m pytest -q -m "not e2e and not faults" tests

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,13 +23,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ["sink", "deduplicator", "extractor", "cleaner", "fetcher"]
 BASE_WEB_PORT = 6100
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def _pump(name: str, proc: subprocess.Popen[bytes], lock: threading.Lock) -> None:
     assert proc.stdout is not None
     width = max(len(s) for s in SERVICES) + 3
     for raw in iter(proc.stdout.readline, b""):
-        line = raw.decode("utf-8", "replace").rstrip()
+        line = _ANSI.sub("", raw.decode("utf-8", "replace")).rstrip()
+        if not line:
+            continue
         with lock:
             sys.stdout.write(f"{name:<{width}}| {line}\n")
             sys.stdout.flush()
@@ -75,6 +79,8 @@ def main() -> int:
         for i in range(replicas.get(service, 1)):
             name = service if replicas.get(service, 1) == 1 else f"{service}-{i + 1}"
             env = {**os.environ, "WIREWATCH_WEB_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+            if sys.stdout.isatty():  # a person is watching: readable lines instead of JSON
+                env.setdefault("WIREWATCH_LOG_FORMAT", "console")
             port += 1
             proc = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service}"],

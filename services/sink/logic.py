@@ -136,7 +136,8 @@ def consolidate(
         raise ValueError(f"event {event_id} has no articles")
     ordered = sorted(decisions, key=lambda d: (_seen_at(d), d.article_id))
     originals = [d for d in ordered if d.role == ArticleRole.ORIGINAL] or ordered
-    lead = originals[0]
+    titled = [d for d in originals if d.article.article.title] or [d for d in ordered if d.article.article.title]
+    lead = titled[0] if titled else originals[0]
     types = Counter(d.article.event_type for d in ordered if d.article.event_type != "other")
     event_date, precision = _event_date(ordered)
     actors, places = _entities(ordered)

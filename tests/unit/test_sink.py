@@ -80,3 +80,10 @@ def test_query_filters(store: EventStore) -> None:
     assert [e.event_id for e in store.events(EventQuery(entity="chil"))] == ["e2"]
     assert [e.event_id for e in store.events(EventQuery(date_from=date(2022, 1, 1)))] == ["e1"]
     assert store.events(EventQuery(min_sources=2)) == []
+
+
+def test_title_comes_from_the_first_original_that_has_one() -> None:
+    untitled = make_decision("a1", "e1", title="", fetched=None)
+    titled = make_decision("b1", "e1", title="Leaders spoke")
+    event = consolidate("e1", [untitled, titled])
+    assert event.title == "Leaders spoke"
