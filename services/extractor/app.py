@@ -7,12 +7,12 @@ from typing import Any
 import faust
 
 from services.extractor.logic import Extractor
+from services.extractor.settings import ExtractorSettings
 from shared.contracts import CleanArticle, EnrichedArticle, Message
-from shared.settings import BaseServiceSettings
 from shared.streaming import Outputs, make_app, run_stage, topic_for
 
 SERVICE = "extractor"
-settings = BaseServiceSettings()
+settings = ExtractorSettings()
 app = make_app(SERVICE, settings)
 source = topic_for(app, CleanArticle)
 outputs = Outputs(app, [EnrichedArticle])
@@ -23,7 +23,7 @@ def extractor() -> Extractor:
     """The spaCy pipeline loads once per process, on first use (not at import)."""
     global _extractor
     if _extractor is None:
-        _extractor = Extractor()
+        _extractor = Extractor(settings.extractor_model, ner_chars=settings.extractor_ner_chars)
     return _extractor
 
 
