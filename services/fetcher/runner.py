@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
 from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, SourcesProvider
@@ -28,6 +28,8 @@ from shared.errors import ConfigError
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+PRUNE_EVERY_SECONDS = 3600.0
 
 WEB_KINDS = frozenset({SourceKind.FEED, SourceKind.SITEMAP, SourceKind.URLS, SourceKind.AUTO})
 
@@ -59,6 +61,12 @@ def make_poller(source: SourceConfig, settings: FetcherSettings) -> Poller:
     raise ConfigError(f"source {source.id}: unknown kind {source.kind}", reason="unsupported_kind")
 
 
+def _log_task_error(task: asyncio.Task[PollStats]) -> None:
+    """Poll tasks handle their own failures; anything left (a bug) is logged here, not lost."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("poll_task_crashed", task=task.get_name(), error=repr(task.exception()))
+
+
 class Fetcher:
     """Runs the configured sources; ``tick()`` is called by a timer, ``poll()`` polls one source now."""
 
@@ -83,6 +91,9 @@ class Fetcher:
         self.pollers: dict[str, Poller] = {}
         self.next_due: dict[str, float] = {}
         self.tasks: dict[str, asyncio.Task[PollStats]] = {}
+        self._last_prune = time.time()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._lock_users: dict[str, int] = {}
 
     # configuration ---------------------------------------------------------
 
@@ -137,6 +148,11 @@ class Fetcher:
         """Reload the sources file and start a poll task for every due source; returns their ids."""
         self.reload()
         current = time.time() if now is None else now
+        if current - self._last_prune >= PRUNE_EVERY_SECONDS:
+            self._last_prune = current
+            removed = self.seen.prune(current - self.settings.seen_retention_days * 86400)
+            if removed:
+                log.info("seen_state_pruned", removed=removed)
         started: list[str] = []
         for sid in list(self.sources):
             running = self.tasks.get(sid)
@@ -144,7 +160,9 @@ class Fetcher:
                 continue
             if self.next_due.get(sid, 0.0) > current:
                 continue
-            self.tasks[sid] = asyncio.create_task(self.poll(sid), name=f"poll:{sid}")
+            task = asyncio.create_task(self.poll(sid), name=f"poll:{sid}")
+            task.add_done_callback(_log_task_error)
+            self.tasks[sid] = task
             started.append(sid)
         return started
 
@@ -185,7 +203,10 @@ class Fetcher:
             delay = backoff_delay(interval, failures, self.settings.failure_backoff_max)
             self.next_due[source_id] = time.time() + delay
             error = f"{type(exc).__name__}: {exc}"
-            self.health.failure(source_id, error, published=ctx.stats.published, next_poll=self.next_due[source_id])
+            try:
+                self.health.failure(source_id, error, published=ctx.stats.published, next_poll=self.next_due[source_id])
+            except Exception:  # the health table itself failing must not kill the scheduler (logged)
+                log.exception("health_write_failed", source=source_id, error=error)
             return ctx.stats
         self.next_due[source_id] = time.time() + interval
         self.health.success(
@@ -208,7 +229,32 @@ class Fetcher:
         return ctx.stats
 
     async def emit(self, ctx: PollContext, cand: Candidate) -> bool:
-        """Publish a candidate if the seen-state says it is new or changed; returns whether it was."""
+        """Publish a candidate if the seen-state says it is new or changed; returns whether it was.
+
+        Decide, send and commit run under locks on the candidate's keys: two
+        polls that reach the same page at once (a URL listed by two feeds)
+        cannot both see it as new while the first send is in flight.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            for key in sorted(set(cand.keys)):  # one global order: no deadlock between candidates
+                await stack.enter_async_context(self._key_lock(key))
+            return await self._emit_locked(ctx, cand)
+
+    @contextlib.asynccontextmanager
+    async def _key_lock(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users[key] -= 1
+            if not self._lock_users[key]:
+                del self._lock_users[key], self._locks[key]
+
+    async def _emit_locked(self, ctx: PollContext, cand: Candidate) -> bool:
         decision = self.seen.decide(cand.keys, cand.digest, cand.article.article_id)
         if not decision.publish:
             ctx.stats.unchanged += 1

@@ -156,3 +156,22 @@ class SeenState:
             return True
         current = time.time() if now is None else now
         return current - record.checked_at >= recheck_seconds
+
+    def prune(self, older_than: float, prefix: str = "u:") -> int:
+        """Forget web pages not seen since ``older_than`` (epoch seconds); returns how many.
+
+        Only keys with ``prefix`` are pruned: web pages are the ones that grow
+        without bound, and feeds stop listing an article long before the
+        retention ends. Files are kept (a file still in a folder would be
+        published again after a restart otherwise).
+        """
+        stale = []
+        for key, value in list(self.table.items()):
+            if not str(key).startswith(prefix):
+                continue
+            record = SeenRecord.from_json(value)
+            if record is None or record.checked_at < older_than:
+                stale.append(key)
+        for key in stale:
+            del self.table[key]
+        return len(stale)

@@ -36,4 +36,7 @@ class FetcherSettings(BaseServiceSettings):
     per_host_rate: float = Field(default=2.0, gt=0, description="requests per second to one host")
     respect_robots: bool = True
     max_items_per_poll: int = Field(default=500, ge=1, description="entries taken from one feed/sitemap per poll")
+    seen_retention_days: float = Field(
+        default=30.0, gt=0, description="web pages not listed or fetched for this long are forgotten"
+    )
     failure_backoff_max: float = Field(default=3600.0, gt=0, description="longest pause of a failing source")

@@ -168,8 +168,11 @@ async def fetch_items(ctx: PollContext, items: list[ListedItem]) -> None:
         async with gate:
             await fetch_item(ctx, item)
 
+    unique: dict[str, ListedItem] = {}
+    for item in newest(items, limit):  # tracking-parameter variants of one URL are fetched once
+        unique.setdefault(canonicalize_url(item.url), item)
     async with asyncio.TaskGroup() as group:
-        for item in newest(items, limit):
+        for item in unique.values():
             group.create_task(one(item))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -45,13 +46,16 @@ async def site() -> AsyncIterator[Site]:
 class Harness:
     """A fetcher publishing into a list, with a seen-state dict that can outlive it."""
 
-    def __init__(self, settings: FetcherSettings, seen: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: FetcherSettings, seen: dict[str, Any] | None = None, delay: float = 0.0) -> None:
         self.published: list[RawArticle] = []
+        self.delay = delay
         self.seen: dict[str, Any] = {} if seen is None else seen
         self.health: dict[str, Any] = {}
         self.fetcher = Fetcher(settings, self._publish, seen_table=self.seen, health_table=self.health)
 
     async def _publish(self, article: RawArticle) -> None:
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a send that takes time, like a real producer
         self.published.append(article)
 
     async def run(self, *sources: SourceConfig) -> list[RawArticle]:
@@ -349,3 +353,17 @@ async def test_user_agent_is_sent(site: Site) -> None:
     out = await h.run(SourceConfig(id="u", kind=SourceKind.URLS, urls=(site.url("/ua"),), allow_networks=LOOPBACK))
     await h.close()
     assert "wirewatch-test/9" in out[0].body
+
+
+async def test_same_page_listed_by_two_sources_at_once_is_published_once(site: Site) -> None:
+    h = Harness(make_settings(), delay=0.05)
+    site.routes["/shared"] = Page(article_html("s", "shared story"))
+    site.routes["/feed1"] = Page(rss([{"title": "a", "link": site.url("/shared?utm_campaign=1")}]))
+    site.routes["/feed2"] = Page(rss([{"title": "b", "link": site.url("/shared")}]))
+    sources = [
+        SourceConfig(id=f"f{i}", kind=SourceKind.FEED, url=site.url(f"/feed{i}"), allow_networks=LOOPBACK)
+        for i in (1, 2)
+    ]
+    out = await h.run(*sources)
+    await h.close()
+    assert len(out) == 1 and site.hits("/shared") + site.hits("/shared?utm_campaign=1") == 2

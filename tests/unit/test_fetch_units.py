@@ -97,6 +97,16 @@ def test_seen_needs_check_and_malformed_values() -> None:
     assert content_hash("a") == content_hash(b"a") != content_hash("b")
 
 
+def test_seen_prune_forgets_old_pages_only() -> None:
+    table: dict[str, Any] = {}
+    seen = SeenState(table)
+    for key, when in (("u:old", 100.0), ("u:new", 900.0), ("f:/data/old.txt", 100.0)):
+        seen.commit([key], seen.decide(key, "h", "id"), "h", now=when)
+    table["u:junk"] = 42
+    assert seen.prune(older_than=500.0) == 2
+    assert sorted(table) == ["f:/data/old.txt", "u:new"]
+
+
 # --- files -----------------------------------------------------------------------------------
 
 
