@@ -1,0 +1,1 @@
+"""Alerts: watch rules over the consolidated events, one alert per (rule, event)."""
