@@ -1,0 +1,94 @@
+"""Cleaner, extractor and deduplicator agents under test_context(): no broker, sends patched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+
+from services.cleaner import app as cleaner_app
+from services.deduplicator import app as dedup_app
+from services.extractor import app as extractor_app
+from shared.codec import encode
+from shared.contracts import CleanArticle, DeadLetter, DedupDecision, EnrichedArticle, Message, RawArticle
+
+SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
+
+
+@pytest.fixture
+def sent() -> Iterator[list[Message]]:
+    out: list[Message] = []
+
+    async def capture(message: Message) -> None:
+        out.append(message)
+
+    with (
+        patch.object(cleaner_app.outputs, "send", AsyncMock(side_effect=capture)),
+        patch.object(extractor_app.outputs, "send", AsyncMock(side_effect=capture)),
+        patch.object(dedup_app.assign_outputs, "send", AsyncMock(side_effect=capture)),
+        patch.object(dedup_app.route_outputs, "send", AsyncMock(side_effect=capture)),
+    ):
+        yield out
+
+
+def _raw(name: str) -> RawArticle:
+    path = next(SAMPLES.glob(f"{name}_*.txt"))
+    return RawArticle(article_id=path.stem, body=path.read_text(), source_id="test")
+
+
+async def _put_all(agent: Any, payloads: list[bytes]) -> None:
+    for payload in payloads:
+        await agent.put(payload, key=b"k")
+    await agent.put(b"{}", key=b"flush")  # the previous values are processed once this one is taken
+
+
+async def test_cleaner_agent_cleans_and_dead_letters(sent: list[Message]) -> None:
+    async with cleaner_app.clean_articles.test_context() as agent:
+        empty = RawArticle(article_id="empty", body="   \n ")
+        await _put_all(agent, [encode(_raw("001")), encode(empty), b"\x00\x01garbage"])
+    clean = [m for m in sent if isinstance(m, CleanArticle)]
+    letters = [m for m in sent if isinstance(m, DeadLetter)]
+    assert [c.article_id for c in clean] == ["001_49524e8554e2d548"]
+    assert "sb.scorecardresearch" not in clean[0].text
+    assert [d.reason for d in letters][:2] == ["empty", "invalid_json"]
+    assert letters[0].article_id == "empty"
+
+
+async def test_extractor_agent_enriches(sent: list[Message]) -> None:
+    from services.cleaner.logic import clean  # noqa: PLC0415
+
+    article = clean(_raw("003"))
+    async with extractor_app.extract_articles.test_context() as agent:
+        await _put_all(agent, [encode(article)])
+    enriched = [m for m in sent if isinstance(m, EnrichedArticle)]
+    assert len(enriched) == 1
+    assert "place:kyiv" in {e.id for e in enriched[0].entities}
+
+
+async def test_deduplicator_agents_route_then_assign_idempotently(sent: list[Message]) -> None:
+    from services.cleaner.logic import clean  # noqa: PLC0415
+    from services.extractor.logic import load_extractor  # noqa: PLC0415
+
+    extractor = load_extractor()
+    articles = [extractor.extract(clean(_raw(n))) for n in ("000", "001")]
+    with patch.object(dedup_app.assign_topic, "send", AsyncMock()) as forwarded:
+        async with dedup_app.route.test_context() as agent:
+            await _put_all(agent, [encode(a) for a in articles])
+    assert [c.kwargs["key"] for c in forwarded.call_args_list] == ["all", "all"]
+    async with dedup_app.assign_articles.test_context() as agent:
+        await _put_all(agent, [encode(a) for a in [*articles, articles[0]]])
+    decisions = [m for m in sent if isinstance(m, DedupDecision)]
+    assert [d.article_id for d in decisions] == [
+        "000_7f11475e37a074b1",
+        "001_49524e8554e2d548",
+        "000_7f11475e37a074b1",
+    ]
+    assert decisions[2].event_id == decisions[0].event_id  # redelivery: same decision
+    assert decisions[0].event_id == decisions[1].event_id  # same call, same event
+    from services.deduplicator.state import ARTICLE_PREFIX, EVENT_PREFIX  # noqa: PLC0415
+
+    assert ARTICLE_PREFIX + "000_7f11475e37a074b1" in dedup_app.state  # persisted to the changelog table
+    assert EVENT_PREFIX + decisions[0].event_id in dedup_app.state
