@@ -89,6 +89,13 @@ class ArticleFeatures:
     date_confidence: float
     weekday: int | None = None  # 0 = Monday; the day of week the article says its event happens on
     published: bool = False  # stream_time is a publication time, not just a fetch time
+    received: datetime | None = None  # fetch time: what retention counts from (None = stream_time)
+
+    @property
+    def retained_from(self) -> datetime:
+        """When the retention window starts for this article: the later of fetch and publication
+        time, so back-filled old news is still kept for the window after it arrived."""
+        return max(self.stream_time, self.received) if self.received else self.stream_time
 
     @property
     def day_date(self) -> date | None:
@@ -117,6 +124,7 @@ class ArticleFeatures:
             "date_confidence": self.date_confidence,
             "weekday": self.weekday,
             "published": self.published,
+            "received": self.received.isoformat() if self.received else None,
         }
 
     @classmethod
@@ -139,6 +147,7 @@ class ArticleFeatures:
             date_confidence=float(rec.get("date_confidence", 0.0)),
             weekday=None if rec.get("weekday") is None else int(rec["weekday"]),
             published=bool(rec.get("published", False)),
+            received=datetime.fromisoformat(rec["received"]) if rec.get("received") else None,
         )
 
 
@@ -162,12 +171,25 @@ def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+def reliable_event_date(article: EnrichedArticle) -> bool:
+    """Whether the event date can be trusted to the day: it is, when the article has a
+    publication time or the date was written out in full; a date resolved against the
+    fetch time of an undated article ("on Tuesday", "Sept. 8") may be off by years."""
+    ed = article.event_date
+    if ed is None:
+        return False
+    if article.article.published_at is not None:
+        return True
+    refs = {t.reference for t in article.temporals if ed.evidence and t.text == ed.evidence}
+    return "absolute" in refs
+
+
 def event_weekday(article: EnrichedArticle) -> int | None:
     """The day of week of the article's event: from a day-precision event date, else from the
     first temporal mention that names a weekday ("on Thursday"). A weekday survives when the
     year or the reference time is unknown, so it still tells apart two look-alike events."""
     ed = article.event_date
-    if ed is not None and ed.precision.value in _DAY_PRECISIONS:
+    if ed is not None and ed.precision.value in _DAY_PRECISIONS and reliable_event_date(article):
         return ed.date.weekday()
     for mention in sorted(article.temporals, key=lambda t: t.start):
         words = set(normalise_text(mention.text).split(" "))
@@ -217,7 +239,8 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
 
     phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
     ed = article.event_date
-    stream_time = clean.published_at or clean.fetched_at
+    received = clean.fetched_at if clean.fetched_at.tzinfo else clean.fetched_at.replace(tzinfo=UTC)
+    stream_time = clean.published_at or received
     if stream_time.tzinfo is None:
         stream_time = stream_time.replace(tzinfo=UTC)
     return ArticleFeatures(
@@ -238,4 +261,5 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
         date_confidence=ed.confidence if ed else 0.0,
         weekday=event_weekday(article),
         published=clean.published_at is not None,
+        received=received,
     )

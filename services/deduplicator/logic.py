@@ -35,9 +35,10 @@ import numpy as np
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.index import BandIndex, DocFreq, Postings
-from services.deduplicator.scoring import Score, score_event
+from services.deduplicator.scoring import Score, score_event, unit_vector
 from services.deduplicator.state import ARTICLE_PREFIX, EVENT_PREFIX, ArticleState, EventState
 from shared.contracts.articles import EnrichedArticle
+from shared.contracts.base import utcnow
 from shared.contracts.events import ArticleRole, DedupDecision, EventDecision
 from shared.errors import RejectedInput
 
@@ -154,7 +155,11 @@ class Deduplicator:
             self._term_postings.add(t, event_id)
 
     def evict(self, now: datetime) -> int:
-        """Drop articles and events whose stream time is older than the retention window."""
+        """Drop articles and events not seen within the retention window before ``now``.
+
+        Articles count from the later of their fetch and publication times, events from
+        their latest article, so ``now`` may be the wall clock or :attr:`watermark`
+        (the latest such time seen, which also suits replays of old streams)."""
         cutoff = now - timedelta(days=self.config.retention_days)
         dropped = 0
         for aid in [a for a, st in self._articles.items() if st.stream_time < cutoff]:
@@ -200,8 +205,8 @@ class Deduplicator:
         prior = self._articles.get(feats.article_id)
         if prior is not None and feats.version <= prior.version:
             return self._replay(article, prior)
-        if self.watermark is None or feats.stream_time > self.watermark:
-            self.watermark = feats.stream_time
+        if self.watermark is None or feats.retained_from > self.watermark:
+            self.watermark = feats.retained_from
 
         role, original, dup_conf = self._find_copy(feats, prior)
         event: EventState | None = None
@@ -333,8 +338,8 @@ class Deduplicator:
         ev = EventState(
             event_id=_event_id_for(feats.article_id, feats.version),
             seq=self._next_seq(),
-            first_time=feats.stream_time,
-            last_time=feats.stream_time,
+            first_time=feats.retained_from,
+            last_time=feats.retained_from,
         )
         self._events[ev.event_id] = ev
         return ev
@@ -344,16 +349,17 @@ class Deduplicator:
         ev.seq = self._next_seq()
         ev.article_ids.append(feats.article_id)
         ev.n_articles += 1
-        ev.first_time = min(ev.first_time, feats.stream_time)
-        ev.last_time = max(ev.last_time, feats.stream_time)
+        ev.first_time = min(ev.first_time, feats.retained_from)
+        ev.last_time = max(ev.last_time, feats.retained_from)
         if feats.published:
             ev.last_published = max(ev.last_published or feats.stream_time, feats.stream_time)
         if with_content:
+            ev.n_content += 1
             if feats.weekday is not None:
                 _vote(ev.weekday_votes, str(feats.weekday), 1.0)
-            for k, v in feats.terms.items():
+            for k, v in unit_vector(feats.terms, self._term_df.idf).items():
                 ev.terms[k] = ev.terms.get(k, 0.0) + v
-            for k2, w in feats.entities.items():
+            for k2, w in unit_vector(feats.entities, self._entity_df.idf).items():
                 ev.entities[k2] = ev.entities.get(k2, 0.0) + w
             ev.phrases.update(feats.phrases)
             ev.event_types[feats.event_type] += 1
@@ -390,6 +396,7 @@ class Deduplicator:
             key=lambda a: self._articles[a].seq if a in self._articles else -1,
         )
         keep.n_articles += gone.n_articles
+        keep.n_content += gone.n_content
         keep.first_time = min(keep.first_time, gone.first_time)
         keep.last_time = max(keep.last_time, gone.last_time)
         keep.merged_from.extend([gone.event_id, *gone.merged_from])
@@ -432,7 +439,7 @@ class Deduplicator:
             n_shingles=feats.n_shingles,
             outlet=feats.outlet,
             url_key=feats.url_key,
-            stream_time=feats.stream_time,
+            stream_time=feats.retained_from,
             event_id=event.event_id,
             term_keys=np.fromiter(feats.terms.keys(), dtype=np.uint32, count=len(feats.terms))
             if with_content
@@ -447,7 +454,7 @@ class Deduplicator:
                 "event_decision": decision.value,
                 "event_confidence": round(event_conf, 4),
                 "merged_event_ids": merged,
-                "decided_at": feats.stream_time.isoformat(),
+                "decided_at": utcnow().isoformat(),
             },
         )
         self._articles[st.article_id] = st

@@ -38,22 +38,27 @@ class Score:
     decay: float
 
 
-def weighted_cosine(a: Mapping[K, float], b: Mapping[K, float], weight: Callable[[K], float]) -> float:
-    """Cosine of two sparse vectors after multiplying every coordinate by ``weight(key)``."""
-    if not a or not b:
+def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K, float]:
+    """``vec`` weighted by ``weight`` and scaled to unit length (empty stays empty)."""
+    weighted = {k: v * weight(k) for k, v in vec.items()}
+    norm = math.sqrt(sum(x * x for x in weighted.values()))
+    return {k: x / norm for k, x in weighted.items()} if norm else {}
+
+
+def link_similarity(
+    vec: Mapping[K, float], summed: Mapping[K, float], n: int, weight: Callable[[K], float], alpha: float
+) -> float:
+    """Similarity of an article to a group from the sum of the group's unit vectors.
+
+    ``alpha`` = 1 gives the average of the article's cosine to each member (average link);
+    0.5 behaves like the cosine to the centroid, which favours large groups."""
+    if not vec or not summed or n <= 0:
         return 0.0
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    unit = unit_vector(vec, weight)
     dot = 0.0
-    for k, v in small.items():
-        w = large.get(k)
-        if w is not None:
-            iw = weight(k)
-            dot += v * w * iw * iw
-    if dot == 0.0:
-        return 0.0
-    na = math.sqrt(sum((v * weight(k)) ** 2 for k, v in a.items()))
-    nb = math.sqrt(sum((v * weight(k)) ** 2 for k, v in b.items()))
-    return dot / (na * nb) if na and nb else 0.0
+    for k, x in unit.items():
+        dot += x * summed.get(k, 0.0)
+    return float(min(1.0, max(0.0, dot / float(n) ** alpha)))
 
 
 def _top(votes: Mapping[str, float]) -> str | None:
@@ -112,11 +117,12 @@ def score_event(
     entity_idf: Callable[[str], float],
 ) -> Score:
     """Similarity of an article to an event, in [0, ~1.1]."""
-    content = weighted_cosine(feat.terms, event.terms, term_idf)
+    n = max(1, event.n_content)
+    content = link_similarity(feat.terms, event.terms, n, term_idf, cfg.link_alpha)
     parts = [(cfg.weight_content, content)]
     ents: float | None = None
     if feat.entities and event.entities:
-        ents = weighted_cosine(feat.entities, event.entities, entity_idf)
+        ents = link_similarity(feat.entities, event.entities, n, entity_idf, cfg.link_alpha)
         parts.append((cfg.weight_entities, ents))
     phr: float | None = None
     if feat.phrases and event.phrases:

@@ -34,7 +34,7 @@ class ArticleState:
     n_shingles: int
     outlet: str | None
     url_key: str | None
-    stream_time: datetime
+    stream_time: datetime  # the later of fetch and publication time: retention counts from it
     event_id: str
     term_keys: npt.NDArray[np.uint32]  # hashed terms counted in the document frequencies
     entity_ids: tuple[str, ...]  # entity ids counted in the entity document frequencies
@@ -81,7 +81,8 @@ class ArticleState:
 
 @dataclass(slots=True)
 class EventState:
-    """A consolidated event: summed article vectors (idf is applied when comparing) and votes."""
+    """A consolidated event: the sum of its articles' unit tf-idf vectors (idf as of each article's
+    arrival), so that a dot product divided by the article count is an average-link similarity."""
 
     event_id: str
     seq: int
@@ -89,6 +90,7 @@ class EventState:
     last_time: datetime
     article_ids: list[str] = field(default_factory=list)
     n_articles: int = 0
+    n_content: int = 0  # articles whose vectors were added (exact duplicates are not)
     terms: dict[int, float] = field(default_factory=dict)
     entities: dict[str, float] = field(default_factory=dict)
     phrases: Counter[str] = field(default_factory=Counter)
@@ -123,6 +125,7 @@ class EventState:
             "last_time": self.last_time.isoformat(),
             "article_ids": list(self.article_ids),
             "n_articles": self.n_articles,
+            "n_content": self.n_content,
             "terms": [[k, v] for k, v in self.terms.items()],
             "entities": dict(self.entities),
             "phrases": dict(self.phrases),
@@ -144,6 +147,7 @@ class EventState:
             last_time=datetime.fromisoformat(rec["last_time"]),
             article_ids=list(rec.get("article_ids", [])),
             n_articles=int(rec.get("n_articles", 0)),
+            n_content=int(rec.get("n_content", 0)),
             terms={int(k): float(v) for k, v in rec.get("terms", [])},
             entities={str(k): float(v) for k, v in rec.get("entities", {}).items()},
             phrases=Counter(rec.get("phrases", {})),
