@@ -103,6 +103,27 @@ def cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from services.fetcher.cli import fetch_once  # noqa: PLC0415
+
+    if not args.once:
+        print("only --once is supported here; run the service (python -m services.fetcher) to poll", file=sys.stderr)
+        return 2
+    count = 0
+    for article in fetch_once(args.sources, allow_private=args.allow_private):
+        sys.stdout.write(article.model_dump_json() + "\n")
+        count += 1
+    print(f"fetch: {count} article(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from services.fetcher.cli import sources_health  # noqa: PLC0415
+
+    sources_health(Path(args.file) if args.file else None, health_url=args.health_url)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wirewatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,11 +152,24 @@ def build_parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("topics", help="create the pipeline's topics with the configured partitions")
     tp.set_defaults(func=cmd_topics)
 
+    fe = sub.add_parser("fetch", help="fetch sources now, without Kafka, and print raw articles as JSON lines")
+    fe.add_argument("--once", action="store_true", required=True, help="poll each source once")
+    fe.add_argument("sources", nargs="+", help="feed/sitemap/page URL, folder, file or .jsonl file")
+    fe.add_argument("--allow-private", action="store_true", help="allow loopback/private addresses")
+    fe.set_defaults(func=cmd_fetch)
+
+    so = sub.add_parser("sources", help="each configured source and its health")
+    so.add_argument("--file", help="sources TOML file (default: WIREWATCH_SOURCES_FILE)")
+    so.add_argument("--health-url", help="a running fetcher's /fetcher/health URL")
+    so.set_defaults(func=cmd_sources)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from shared.logging import configure_logging  # noqa: PLC0415
+
+    configure_logging("WARNING")  # logs go to stderr: stdout carries the command's output
     return int(args.func(args))
 
 
