@@ -201,6 +201,14 @@ def test_parse_sources(tmp_path: Path) -> None:
     assert sources[1].path == tmp_path / "incoming" and sources[2].path == Path("/data/ecb.jsonl")
 
 
+def test_example_sources_file_parses() -> None:
+    path = Path(__file__).resolve().parents[2] / "deploy" / "sources.example.toml"
+    sources = parse_sources(path.read_text(encoding="utf-8"), base_dir=path.parent)
+    assert {s.kind for s in sources} == set(SourceKind)
+    samples = next(s for s in sources if s.id == "samples")
+    assert samples.path is not None and samples.path.resolve() == (path.parent / "samples").resolve()
+
+
 @pytest.mark.parametrize(
     "text",
     [
