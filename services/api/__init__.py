@@ -1,0 +1,1 @@
+"""Read API and live events page over the sink's event store."""
