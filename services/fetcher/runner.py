@@ -61,6 +61,13 @@ def make_poller(source: SourceConfig, settings: FetcherSettings) -> Poller:
     raise ConfigError(f"source {source.id}: unknown kind {source.kind}", reason="unsupported_kind")
 
 
+def describe_error(exc: BaseException) -> str:
+    """A one-line reason for a failed poll (the first error inside a task group's exception group)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _log_task_error(task: asyncio.Task[PollStats]) -> None:
     """Poll tasks handle their own failures; anything left (a bug) is logged here, not lost."""
     if not task.cancelled() and task.exception() is not None:
@@ -202,7 +209,7 @@ class Fetcher:
             failures = self.health.get(source_id).consecutive_failures + 1
             delay = backoff_delay(interval, failures, self.settings.failure_backoff_max)
             self.next_due[source_id] = time.time() + delay
-            error = f"{type(exc).__name__}: {exc}"
+            error = describe_error(exc)
             try:
                 self.health.failure(source_id, error, published=ctx.stats.published, next_poll=self.next_due[source_id])
             except Exception:  # the health table itself failing must not kill the scheduler (logged)
@@ -258,9 +265,15 @@ class Fetcher:
         decision = self.seen.decide(cand.keys, cand.digest, cand.article.article_id)
         if not decision.publish:
             ctx.stats.unchanged += 1
-            self.seen.commit(
-                cand.keys, decision, cand.digest, etag=cand.etag, last_modified=cand.last_modified, marker=cand.marker
-            )
+            if cand.keys[0].startswith("u:"):  # web pages: remember this check and the new validators
+                self.seen.commit(
+                    cand.keys,
+                    decision,
+                    cand.digest,
+                    etag=cand.etag,
+                    last_modified=cand.last_modified,
+                    marker=cand.marker,
+                )
             return False
         article = with_fetch_time(cand, decision.version, decision.article_id)
         await self.publish(article)  # commit only after the send succeeded: a failed send is retried next poll
