@@ -258,7 +258,7 @@ class Deduplicator:
     def _copy_similarity(self, feats: ArticleFeatures, st: ArticleState) -> float | None:
         """Estimated Jaccard or containment of the two shingle sets when high enough, else None."""
         cfg = self.config
-        jac = float(np.mean(feats.signature == st.signature))
+        jac = np.count_nonzero(feats.signature == st.signature) / len(feats.signature)
         if jac >= cfg.near_dup_jaccard:
             return jac
         small, large = sorted((feats.n_shingles, st.n_shingles))
@@ -296,9 +296,11 @@ class Deduplicator:
     ) -> tuple[EventState | None, float, list[str], tuple[ArticleRole, ArticleState, float] | None]:
         cfg = self.config
         scored: list[tuple[Score, EventState]] = []
+        unit_terms = unit_vector(feats.terms, self._term_df.idf)
+        unit_entities = unit_vector(feats.entities, self._entity_df.idf)
         for eid in self._candidates(feats, self._index_terms(feats)):
             ev = self._events[eid]
-            scored.append((score_event(feats, ev, cfg, self._term_df.idf, self._entity_df.idf), ev))
+            scored.append((score_event(feats, ev, cfg, unit_terms, unit_entities), ev))
         scored.sort(key=lambda se: (-se[0].total, se[1].seq))
         copy = self._copy_in_events(feats, [ev for _, ev in scored[:_COPY_CHECK_EVENTS]])
         if copy is not None and copy[1].event_id in self._events:

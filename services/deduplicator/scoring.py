@@ -45,16 +45,13 @@ def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K,
     return {k: x / norm for k, x in weighted.items()} if norm else {}
 
 
-def link_similarity(
-    vec: Mapping[K, float], summed: Mapping[K, float], n: int, weight: Callable[[K], float], alpha: float
-) -> float:
-    """Similarity of an article to a group from the sum of the group's unit vectors.
+def link_similarity(unit: Mapping[K, float], summed: Mapping[K, float], n: int, alpha: float) -> float:
+    """Similarity of an article (its unit vector) to a group, from the sum of the group's unit vectors.
 
     ``alpha`` = 1 gives the average of the article's cosine to each member (average link);
     0.5 behaves like the cosine to the centroid, which favours large groups."""
-    if not vec or not summed or n <= 0:
+    if not unit or not summed or n <= 0:
         return 0.0
-    unit = unit_vector(vec, weight)
     dot = 0.0
     for k, x in unit.items():
         dot += x * summed.get(k, 0.0)
@@ -113,16 +110,17 @@ def score_event(
     feat: ArticleFeatures,
     event: EventState,
     cfg: DedupConfig,
-    term_idf: Callable[[int], float],
-    entity_idf: Callable[[str], float],
+    unit_terms: Mapping[int, float],
+    unit_entities: Mapping[str, float],
 ) -> Score:
-    """Similarity of an article to an event, in [0, ~1.1]."""
+    """Similarity of an article to an event, in [0, ~1.1]; the article's vectors come
+    already idf-weighted and normalised (:func:`unit_vector`), computed once per article."""
     n = max(1, event.n_content)
-    content = link_similarity(feat.terms, event.terms, n, term_idf, cfg.link_alpha)
+    content = link_similarity(unit_terms, event.terms, n, cfg.link_alpha)
     parts = [(cfg.weight_content, content)]
     ents: float | None = None
     if feat.entities and event.entities:
-        ents = link_similarity(feat.entities, event.entities, n, entity_idf, cfg.link_alpha)
+        ents = link_similarity(unit_entities, event.entities, n, cfg.link_alpha)
         parts.append((cfg.weight_entities, ents))
     phr: float | None = None
     if feat.phrases and event.phrases:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -194,3 +195,36 @@ def test_mismatched_features_are_rejected() -> None:
     d = Deduplicator()
     with pytest.raises(RejectedInput):
         d.assign(make("a", TEXTS["7_2ecbplus"]), featurize(make("b", TEXTS["7_2ecbplus"])))
+
+
+def _words(prefix: str, n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    vocab = [f"{prefix}{i}" for i in range(n)]
+    return [rng.choice(vocab) for _ in range(8 * n)]
+
+
+def test_bridging_article_merges_two_events_and_records_it() -> None:
+    d = Deduplicator()
+    a = d.process(make("left", " ".join(_words("lft", 40, 1))))
+    b = d.process(make("right", " ".join(_words("rgt", 40, 2))))
+    assert a.event_id != b.event_id  # nothing in common
+    both = _words("lft", 40, 3) + _words("rgt", 40, 4)
+    bridge = d.process(make("bridge", " ".join(both)))
+    assert bridge.event_decision is EventDecision.JOINED
+    assert bridge.role is ArticleRole.ORIGINAL
+    assert {bridge.event_id, *bridge.merged_event_ids} == {a.event_id, b.event_id}
+    assert d.event_of("left") == d.event_of("right") == bridge.event_id
+    changes = d.drain_changes()
+    assert changes[f"e:{bridge.merged_event_ids[0]}"] is None  # the folded event's record is deleted
+    survivor = changes[f"e:{bridge.event_id}"]
+    assert survivor is not None and survivor["merged_from"] == bridge.merged_event_ids
+
+
+def test_no_merge_when_dates_conflict() -> None:
+    d = Deduplicator()
+    a = d.process(make("left", " ".join(_words("lft", 40, 1)), day=date(2024, 2, 1)))
+    b = d.process(make("right", " ".join(_words("rgt", 40, 2)), day=date(2024, 3, 15)))
+    both = _words("lft", 40, 3) + _words("rgt", 40, 4)
+    bridge = d.process(make("bridge", " ".join(both), day=date(2024, 2, 1)))
+    assert bridge.merged_event_ids == []
+    assert bridge.event_id == a.event_id != b.event_id
