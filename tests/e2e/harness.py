@@ -66,6 +66,8 @@ class Pipeline:
             "WIREWATCH_LOG_FORMAT": "json",
         }
         self._port = 6200 + (os.getpid() % 500) * 10
+        #: web port (metrics, health) of every worker started, by name
+        self.ports: dict[str, int] = {}
 
     def create_topics(self) -> None:
         subprocess.run([sys.executable, "-m", "services.cli", "topics"], cwd=REPO, env=self.env, check=True, timeout=60)
@@ -75,6 +77,7 @@ class Pipeline:
         self._port += 1
         log = (self.workdir / f"{name}.log").open("ab")
         self.logs[name] = log
+        self.ports[name] = self._port
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{service}"],
             cwd=REPO,
