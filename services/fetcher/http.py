@@ -17,11 +17,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import httpx
 
-from services.fetcher.netguard import PUBLIC_ONLY, AddressPolicy, BlockedAddress, Target, resolve
+from services.fetcher.netguard import (
+    CURRENT_POLICY,
+    PUBLIC_ONLY,
+    AddressPolicy,
+    BlockedAddress,
+    GuardedBackend,
+    Target,
+    resolve,
+)
 from services.fetcher.ratelimit import HostLimiter
 from services.fetcher.robots import RobotsCache
 from services.fetcher.settings import FetcherSettings
@@ -96,17 +104,17 @@ def _media_type(header: str | None) -> tuple[str | None, str | None]:
     return (parts[0].lower() or None), charset
 
 
-def _pinned_url(url: str, target: Target) -> str:
-    """The URL with its host replaced by the checked address (the Host header keeps the name)."""
-    parts = urlsplit(url)
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    return urlunsplit((parts.scheme, f"{address}:{target.port}", parts.path or "/", parts.query, ""))
-
-
-def _host_header(target: Target) -> str:
-    default = 443 if target.scheme == "https" else 80
-    host = f"[{target.host}]" if ":" in target.host else target.host
-    return host if target.port == default else f"{host}:{target.port}"
+def guarded_transport(settings: FetcherSettings) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with a network backend that re-checks every address it connects to."""
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=settings.global_concurrency * 2, max_keepalive_connections=32),
+        trust_env=False,
+    )
+    pool = transport._pool  # httpx 0.28 builds an httpcore pool; its backend is not a public option
+    if not hasattr(pool, "_network_backend"):
+        raise RuntimeError("unsupported httpcore version: cannot install the address guard")
+    pool._network_backend = GuardedBackend()
+    return transport
 
 
 @dataclass(frozen=True)
@@ -130,10 +138,7 @@ class HttpFetcher:
             connect=settings.connect_timeout, read=settings.read_timeout, write=settings.read_timeout, pool=None
         )
         self.client = client or httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=settings.global_concurrency * 2, max_keepalive_connections=32),
+            timeout=timeout, follow_redirects=False, trust_env=False, transport=guarded_transport(settings)
         )
         self.limiter = HostLimiter(settings.global_concurrency, settings.per_host_concurrency, settings.per_host_rate)
         self.robots = RobotsCache(settings.user_agent)
@@ -155,6 +160,7 @@ class HttpFetcher:
     ) -> FetchResult:
         """GET a URL following redirects hop by hop; raises :class:`FetchError` or :class:`RejectedInput`."""
         limit = max_bytes or self.settings.max_body_bytes
+        CURRENT_POLICY.set(policy)  # read at connect time by the guarded network backend
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             target = await resolve(current, policy=policy)
@@ -209,13 +215,12 @@ class HttpFetcher:
 
     async def _get_once(self, req: _Attempt) -> FetchResult:
         url, target, etag, last_modified = req.url, req.target, req.etag, req.last_modified
-        headers = {"User-Agent": self.settings.user_agent, "Accept": ACCEPT, "Host": _host_header(target)}
+        headers = {"User-Agent": self.settings.user_agent, "Accept": ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        request = self.client.build_request("GET", _pinned_url(url, target), headers=headers, extensions=extensions)
+        request = self.client.build_request("GET", url, headers=headers)
         async with self.limiter.slot(target.host):
             started = time.monotonic()
             try:

@@ -5,17 +5,28 @@ cloud metadata service (server-side request forgery). Every hop is therefore
 resolved first and refused when any resolved address is private, loopback,
 link-local, multicast, reserved or unspecified, unless the source explicitly
 sets ``allow_private`` (everything) or lists the networks it may reach in
-``allow_networks`` (e.g. a loopback test server). The request then goes to the address that was checked
-(see :mod:`services.fetcher.http`), so a second DNS answer cannot swap it.
+``allow_networks`` (e.g. a loopback test server).
+
+The check runs twice: before a request (a clear refusal, no connection made)
+and inside the HTTP client's network backend at connect time
+(:class:`GuardedBackend`), where the connection goes to the very address that
+was checked, so a second DNS answer ("DNS rebinding") cannot swap it. The
+policy of the request in progress reaches the backend through a context
+variable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ipaddress
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
 
 from shared.errors import RejectedInput
 
@@ -86,9 +97,20 @@ class AddressPolicy:
 PUBLIC_ONLY = AddressPolicy()
 
 
+#: The address policy of the request being made in this task (read by :class:`GuardedBackend`).
+CURRENT_POLICY: contextvars.ContextVar[AddressPolicy] = contextvars.ContextVar("fetch_policy", default=PUBLIC_ONLY)
+
+
 async def resolve(url: str, *, policy: AddressPolicy = PUBLIC_ONLY) -> Target:
     """Resolve a URL's host and check every address; returns the first address to connect to."""
     scheme, host, port = split_target(url)
+    address = await resolve_host(host, port, policy)
+    return Target(scheme=scheme, host=host, port=port, address=address)
+
+
+async def resolve_host(host: str, port: int, policy: AddressPolicy) -> str:
+    """The first address of ``host``, after checking that the policy permits every one."""
+    host = host.strip("[]")
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
@@ -107,4 +129,21 @@ async def resolve(url: str, *, policy: AddressPolicy = PUBLIC_ONLY) -> Target:
     bad = [str(a) for a in addresses if not policy.permits(a)]
     if bad:
         raise BlockedAddress(f"{host} resolves to a non-public address ({', '.join(bad)})")
-    return Target(scheme=scheme, host=host, port=port, address=str(addresses[0]))
+    return str(addresses[0])
+
+
+class GuardedBackend(httpcore.AnyIOBackend):
+    """httpcore's network backend, connecting only to addresses the current policy permits."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = await resolve_host(host, port, CURRENT_POLICY.get())
+        return await super().connect_tcp(
+            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )

@@ -367,3 +367,33 @@ async def test_same_page_listed_by_two_sources_at_once_is_published_once(site: S
     out = await h.run(*sources)
     await h.close()
     assert len(out) == 1 and site.hits("/shared") + site.hits("/shared?utm_campaign=1") == 2
+
+
+async def echo_host(request: web.Request) -> web.Response:
+    return web.Response(text=article_html("host", request.headers.get("Host", "")), content_type="text/html")
+
+
+async def test_host_names_are_resolved_and_checked(site: Site) -> None:
+    site.routes["/host"] = echo_host
+    by_name = site.url("/host").replace("127.0.0.1", "localhost")
+    http = HttpFetcher(make_settings(respect_robots=False))
+    try:
+        with pytest.raises(BlockedAddress):
+            await http.get(by_name)  # localhost resolves to loopback: refused by default
+        loopback = AddressPolicy(allow_networks=("127.0.0.0/8", "::1/128"))
+        result = await http.get(by_name, policy=loopback)
+        assert f"localhost:{by_name.split(':')[2].split('/')[0]}" in result.body.decode()
+    finally:
+        await http.aclose()
+
+
+async def test_connect_time_guard_refuses_what_the_precheck_did_not_see(site: Site) -> None:
+    """The client's own network backend re-checks addresses (a DNS answer that changed after the check)."""
+    site.routes["/p"] = Page(article_html("p", "p"))
+    http = HttpFetcher(make_settings(respect_robots=False))
+    try:
+        with pytest.raises(BlockedAddress):
+            await http.client.get(site.url("/p"))  # bypasses get()'s pre-check; policy: public only
+    finally:
+        await http.aclose()
+    assert site.hits("/p") == 0
