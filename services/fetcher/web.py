@@ -92,7 +92,7 @@ async def publish_page(ctx: PollContext, item: ListedItem, result: FetchResult, 
             raw=result.body,
             content_type=content_type,
             charset=result.charset,
-            url=item.url,
+            url=result.url,  # where the page was found, after redirects
             canonical_url=canonical,
             outlet=ctx.source.outlet or site_of(canonical),
             feed=item.meta,
