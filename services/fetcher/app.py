@@ -6,7 +6,6 @@ Run one fetcher worker per sources file: every worker polls all configured sourc
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import faust
@@ -23,17 +22,7 @@ log = get_logger(__name__)
 SERVICE = "fetcher"
 
 
-def _web_port(configured: int, host: str) -> int:
-    """The configured port, or a free one: faust refuses port 0 for its web server."""
-    if configured:
-        return configured
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 settings = FetcherSettings()
-settings = settings.model_copy(update={"web_port": _web_port(settings.web_port, settings.web_host)})
 app: faust.App = make_app(SERVICE, settings)
 outputs = Outputs(app, [RawArticle])
 

@@ -106,7 +106,7 @@ def sources_health(
     """
     settings = settings or FetcherSettings()
     stream = out or sys.stdout
-    loader = SourcesLoader(sources_file or settings.sources_file, settings.watch_dir)
+    loader = SourcesLoader(sources_file or settings.sources_file, settings.watch_dir, settings.poll_interval)
     configured, _ = loader.load()
     if health_url is None and settings.web_port:
         health_url = f"http://{settings.web_host}:{settings.web_port}/fetcher/health"

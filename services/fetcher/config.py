@@ -135,9 +135,9 @@ def parse_sources(text: str, *, base_dir: Path | None = None) -> list[SourceConf
     return out
 
 
-def default_sources(watch_dir: Path) -> list[SourceConfig]:
+def default_sources(watch_dir: Path, interval: float = 5.0) -> list[SourceConfig]:
     """The configuration used without a sources file: one watched folder."""
-    return [SourceConfig(id="samples", kind=SourceKind.FOLDER, path=watch_dir, interval=5.0)]
+    return [SourceConfig(id="samples", kind=SourceKind.FOLDER, path=watch_dir, interval=interval)]
 
 
 @dataclass
@@ -146,6 +146,7 @@ class SourcesLoader:
 
     path: Path | None
     watch_dir: Path
+    watch_interval: float = 5.0
     _stamp: tuple[int, int] | None = None
     _sources: list[SourceConfig] | None = None
 
@@ -153,7 +154,7 @@ class SourcesLoader:
         """The current sources, and whether they changed since the last call."""
         if self.path is None:
             if self._sources is None:
-                self._sources = default_sources(self.watch_dir)
+                self._sources = default_sources(self.watch_dir, self.watch_interval)
                 return self._sources, True
             return self._sources, False
         try:

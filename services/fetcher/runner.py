@@ -91,7 +91,9 @@ class Fetcher:
         self.publish = publish
         self.seen = SeenState(seen_table)
         self.health = HealthBook(health_table if health_table is not None else {})
-        self.loader: SourcesProvider = loader or SourcesLoader(settings.sources_file, settings.watch_dir)
+        self.loader: SourcesProvider = loader or SourcesLoader(
+            settings.sources_file, settings.watch_dir, settings.poll_interval
+        )
         self._http = http
         self._owns_http = http is None
         self.sources: dict[str, SourceConfig] = {}

@@ -18,6 +18,7 @@ DEFAULT_USER_AGENT = "wirewatch-fetcher/0.1 (news monitoring; respects robots.tx
 class FetcherSettings(BaseServiceSettings):
     sources_file: Path | None = Field(default=None, description="TOML file of sources; re-read when it changes")
     watch_dir: Path = Field(default=Path("deploy/samples"), description="watched folder used when no sources file")
+    poll_interval: float = Field(default=5.0, gt=0, description="poll interval of the default watched folder")
     user_agent: str = DEFAULT_USER_AGENT
     tick_seconds: float = Field(default=1.0, gt=0, description="how often the scheduler looks for due sources")
     default_interval: float = Field(default=300.0, gt=0, description="poll interval of sources that set none")
