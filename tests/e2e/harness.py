@@ -46,8 +46,9 @@ def require_broker() -> None:
 class Pipeline:
     """Every service as a subprocess with its own log file; one prefix isolates topics and groups."""
 
-    def __init__(self, workdir: Path, watch_dir: Path, partitions: int = 2) -> None:
+    def __init__(self, workdir: Path, watch_dir: Path, partitions: int = 2, bootstrap: str | None = None) -> None:
         self.workdir = workdir
+        self.bootstrap = bootstrap or BOOTSTRAP
         self.watch_dir = watch_dir
         self.prefix = f"t{uuid.uuid4().hex[:8]}."
         self.db_url = f"sqlite:///{workdir}/events.db"
@@ -56,7 +57,7 @@ class Pipeline:
         self.env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
-            "WIREWATCH_KAFKA_BOOTSTRAP": BOOTSTRAP,
+            "WIREWATCH_KAFKA_BOOTSTRAP": self.bootstrap,
             "WIREWATCH_TOPIC_PREFIX": self.prefix,
             "WIREWATCH_TOPIC_PARTITIONS": str(partitions),
             "WIREWATCH_DATABASE_URL": self.db_url,
@@ -143,13 +144,13 @@ class Pipeline:
         return "\n".join(out)
 
     def delete_topics(self) -> None:
-        asyncio.run(_delete_prefixed(self.prefix))
+        asyncio.run(_delete_prefixed(self.prefix, self.bootstrap))
 
 
-async def _delete_prefixed(prefix: str) -> None:
+async def _delete_prefixed(prefix: str, bootstrap: str = BOOTSTRAP) -> None:
     from aiokafka.admin import AIOKafkaAdminClient  # noqa: PLC0415
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         names = [t for t in await admin.list_topics() if t.startswith(prefix)]

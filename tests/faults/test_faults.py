@@ -1,0 +1,194 @@
+"""Fault injection on a live pipeline: kill -9 every service, restart the broker, poison every topic.
+
+A private broker (``OwnBroker``, ports 19092/19093) and a random topic prefix
+isolate the run. Real articles trickle in (``bench/loadgen.py`` seeds, 2/s)
+for the whole run while faults are injected one after another:
+
+* poison: invalid JSON, an unknown schema version, an oversize payload and
+  wrong field types on every consumed topic;
+* kill -9 of each service in turn, restarted at once;
+* a broker restart (stop, start).
+
+For each fault the recovery time is measured: from the restart until the
+restarted worker answers ``/readyz`` *and* an article sent after the restart
+has come out of the pipeline (in an event update or a dead letter). At the
+end, with the load stopped and the pipeline drained, every acknowledged
+article must be in the sink exactly once (one article row, one live event)
+or dead-lettered with its reason; no two live events may have the same
+sources. The report (also ``var/faults-report.json``) lists every fault with
+the articles sent during it and their fate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.loadgen import load_seeds, stream
+from bench.pipeline_observe import TopicTracker, ready
+from tests.e2e.harness import REPO, SERVICES, Pipeline
+from tests.faults.broker import OwnBroker
+from tests.faults.checks import Phase, SinkState, account
+from tests.faults.load import LoadThread
+from tests.faults.poison import send_poison_sync
+
+pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.slow]
+
+MAX_RECOVERY_S = float(os.environ.get("WIREWATCH_FAULTS_MAX_RECOVERY_S", "30"))
+RATE = float(os.environ.get("WIREWATCH_FAULTS_RATE", "2"))
+MAX_MESSAGE_BYTES = 8_000_000  # the services' default limit; the oversize poison goes just above it
+REPORT = REPO / "var" / "faults-report.json"
+KILL_ORDER = ("cleaner", "extractor", "deduplicator", "sink", "fetcher")
+
+
+class Run:
+    """The pipeline under test, its load, and an orchestrator-like supervisor that restarts crashed workers."""
+
+    def __init__(self, workdir: Path, broker: OwnBroker) -> None:
+        self.broker = broker
+        (workdir / "inbox").mkdir(parents=True, exist_ok=True)
+        self.pipeline = Pipeline(workdir, workdir / "inbox", partitions=2, bootstrap=broker.bootstrap)
+        self.tracker = TopicTracker(broker.bootstrap, self.pipeline.prefix)
+        seeds = load_seeds(html_pages=60)
+        articles = stream(seeds, self.pipeline.prefix.rstrip("."))
+        self.load = LoadThread(broker.bootstrap, f"{self.pipeline.prefix}articles.raw", articles, RATE)
+        self.crashes: list[dict[str, Any]] = []
+
+    def supervise(self, phase: str) -> None:
+        """Restart any worker that exited on its own (the suite records it: a service bug or a fault's effect)."""
+        for name, rc in list(self.pipeline.alive().items()):
+            if rc is not None:
+                self.crashes.append({"phase": phase, "service": name, "returncode": rc})
+                self.pipeline.procs.pop(name)
+                self.pipeline.start(name)
+
+    def recovered_after(self, t0: float, workers: list[str], phase: str, limit: float) -> float | None:
+        """Seconds from ``t0`` until ``workers`` are ready and an article sent after ``t0`` came out."""
+        deadline = t0 + limit
+        while time.monotonic() < deadline:
+            self.supervise(phase)
+            if all(ready(self.pipeline.ports[w]) for w in workers):
+                first, dead, _ = self.tracker.snapshot()
+                if any(a in first or a in dead for a in self.load.sent_since(t0)):
+                    return time.monotonic() - t0
+            time.sleep(0.5)
+        return None
+
+    def drained(self) -> bool:
+        first, dead, _ = self.tracker.snapshot()
+        return all(a in first or a in dead for a in self.load.sent)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    try:
+        load_seeds(html_pages=1)
+    except FileNotFoundError as exc:
+        pytest.skip(f"the fault suite replays ../shared/corpus articles: {exc}")
+    work = tmp_path_factory.mktemp("faults")
+    broker = OwnBroker(work / "kafka")
+    if broker.port_taken():
+        pytest.fail(f"port {broker.port} is taken: another fault suite running? (set no other broker there)")
+    broker.up()
+    r = Run(work, broker)
+    try:
+        r.pipeline.create_topics()
+        r.pipeline.start_all()
+        r.tracker.start()
+        yield r
+    finally:
+        r.load.stop()
+        r.tracker.stop()
+        r.pipeline.stop_all()
+        broker.wipe()
+
+
+def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
+    p = run.pipeline
+    started = time.monotonic()
+    p.wait_for("every worker ready", lambda: all(ready(p.ports[n]) for n in SERVICES), timeout=180)
+    run.load.start()
+    phases = [Phase("baseline", time.monotonic())]
+    phases[0].recovery_s = run.recovered_after(phases[0].started, list(SERVICES), "baseline", 120)
+    assert phases[0].recovery_s is not None, "the pipeline never produced an event\n" + p.tail()
+
+    # Poison on every consumed topic, while articles flow.
+    phase = Phase("poison", time.monotonic())
+    expected = send_poison_sync(run.broker.bootstrap, p.prefix, MAX_MESSAGE_BYTES)
+    phase.recovery_s = run.recovered_after(phase.started, list(SERVICES), "poison", MAX_RECOVERY_S * 3)
+    phases.append(phase)
+
+    # kill -9 each service in turn; restart it at once.
+    for service in KILL_ORDER:
+        phase = Phase(f"kill -9 {service}", time.monotonic())
+        p.stop(service, signal.SIGKILL)
+        p.start(service)
+        phase.recovery_s = run.recovered_after(phase.started, [service], phase.fault, MAX_RECOVERY_S * 3)
+        phases.append(phase)
+        time.sleep(3)
+
+    # Broker restart: a clean stop and start of the private broker.
+    phase = Phase("broker restart", time.monotonic())
+    run.broker.down()
+    down_s = time.monotonic() - phase.started
+    run.broker.up()
+    back_s = time.monotonic() - phase.started
+    phase.detail = {"broker_down_s": round(down_s, 1), "broker_back_after_s": round(back_s, 1)}
+    phase.recovery_s = run.recovered_after(phase.started, list(SERVICES), phase.fault, MAX_RECOVERY_S * 4)
+    phases.append(phase)
+    time.sleep(5)
+
+    run.load.stop()
+    drain_started = time.monotonic()
+    deadline = drain_started + 150
+    while time.monotonic() < deadline and not run.drained():
+        run.supervise("drain")
+        time.sleep(1)
+    time.sleep(3)  # the sink commits the last decisions it published
+
+    _, dead, event_messages = run.tracker.snapshot()
+    sink = SinkState.read(p.db_url)
+    per_phase = account(phases, run.load.sent, sink, dead)
+    poison: list[dict[str, Any]] = [
+        {"key": key, "expected": reason, "got": sorted({d["reason"] for d in dead.get(key, [])}),
+         "letters": len(dead.get(key, []))}
+        for key, reason in expected
+    ]
+    unconfirmed_stored = sum(1 for a in run.load.unconfirmed if a in sink.rows)
+    report: dict[str, Any] = {
+        "prefix": p.prefix,
+        "rate_per_s": RATE,
+        "phases": per_phase,
+        "totals": {
+            k: sum(x[k] for x in per_phase) for k in ("sent", "stored", "dead_lettered", "lost", "duplicated")
+        },
+        "identical_event_source_sets": sink.identical_source_sets(),
+        "live_events": len(sink.live_sources),
+        "event_messages": event_messages,
+        "unconfirmed_sends": len(run.load.unconfirmed),
+        "unconfirmed_stored": unconfirmed_stored,
+        "poison": poison,
+        "crashes": run.crashes,
+        "drain_s": round(time.monotonic() - drain_started, 1),
+        "suite_s": round(time.monotonic() - started, 1),
+        "max_recovery_s": MAX_RECOVERY_S,
+    }
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+
+    lost = [a for a in run.load.sent if a not in sink.rows and a not in dead]
+    assert not lost, f"{len(lost)} articles neither stored nor dead-lettered, e.g. {lost[:5]}\n{p.tail()}"
+    assert report["totals"]["duplicated"] == 0, "articles in more than one live event"
+    assert report["identical_event_source_sets"] == 0, "events created twice by a replay"
+    wrong = [x for x in poison if x["expected"] not in x["got"]]
+    assert not wrong, f"poison not dead-lettered with its reason: {wrong}"
+    slow = [x for x in per_phase[1:] if x["recovery_s"] is None or x["recovery_s"] > MAX_RECOVERY_S]
+    assert not slow, f"recovery over {MAX_RECOVERY_S}s: {slow}"
