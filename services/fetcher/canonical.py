@@ -158,7 +158,9 @@ def page_canonical(html: str, page_url: str) -> str:
     A declared canonical is used only when it is http(s) and on the same site
     (``www.``/``m.``/``amp.`` prefixes aside): that merges AMP, mobile and
     ``www.`` variants, and ignores canonicals pointing to another outlet
-    (syndication), which the deduplicator, not the fetcher, should see.
+    (syndication), which the deduplicator, not the fetcher, should see. A
+    canonical that points an article at the site's home page is ignored too:
+    templates that do that would otherwise merge every article into one.
     """
     own = canonicalize_url(page_url)
     declared = declared_canonical(html, page_url)
@@ -167,6 +169,8 @@ def page_canonical(html: str, page_url: str) -> str:
     candidate = canonicalize_url(declared)
     if not candidate.startswith(("http://", "https://")) or site_of(candidate) != site_of(own):
         return own
+    if urlsplit(candidate).path == "/" and urlsplit(own).path != "/":
+        return own  # a site-wide canonical pointing at the home page (a common template bug)
     return candidate
 
 

@@ -62,6 +62,9 @@ def test_page_canonical_only_trusted_on_the_same_site() -> None:
     syndicated = '<link rel="canonical" href="https://original.org/story">'
     assert page_canonical(syndicated, "https://copy.com/story") == "https://copy.com/story"
     assert page_canonical("<p>no head</p>", "https://x.com/a/") == "https://x.com/a"
+    home = '<link rel="canonical" href="https://www.news.com/">'
+    assert page_canonical(home, "https://www.news.com/2024/story") == "https://www.news.com/2024/story"
+    assert page_canonical(home, "https://news.com/") == "https://www.news.com/"
     assert site_of("https://www.bbc.co.uk/x") == "bbc.co.uk" and site_of("https://m.x.com") == "x.com"
 
 
