@@ -397,3 +397,25 @@ async def test_connect_time_guard_refuses_what_the_precheck_did_not_see(site: Si
     finally:
         await http.aclose()
     assert site.hits("/p") == 0
+
+
+async def trickle(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/html"})
+    await response.prepare(request)
+    for _ in range(40):  # 8 s in all, never silent for longer than the read timeout
+        await response.write(b"<p>drip</p>")
+        await asyncio.sleep(0.2)
+    return response
+
+
+async def test_trickling_body_hits_the_whole_request_deadline(site: Site) -> None:
+    site.routes["/drip"] = trickle
+    http = HttpFetcher(make_settings(respect_robots=False, connect_timeout=0.5, read_timeout=0.5, max_retries=0))
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError) as info:
+            await http.get(site.url("/drip"), policy=AddressPolicy(allow_networks=LOOPBACK))
+    finally:
+        await http.aclose()
+    assert info.value.reason == "timeout"
+    assert 1.3 < time.monotonic() - started < 3.0  # connect + 2 x read = 1.5 s
