@@ -419,3 +419,19 @@ async def test_trickling_body_hits_the_whole_request_deadline(site: Site) -> Non
         await http.aclose()
     assert info.value.reason == "timeout"
     assert 1.3 < time.monotonic() - started < 3.0  # connect + 2 x read = 1.5 s
+
+
+async def test_feed_without_page_fetching_and_url_list_file(site: Site, harness: Harness, tmp_path: Any) -> None:
+    site.routes["/feed.xml"] = Page(
+        rss([{"title": "Inline", "link": site.url("/never-fetched"), "summary": "&lt;p&gt;The summary&lt;/p&gt;"}])
+    )
+    inline = feed_source(site, fetch_pages=False)
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"# watchlist\n{site.url('/listed')}\n\n", encoding="utf-8")
+    site.routes["/listed"] = Page(article_html("listed", "from a file"))
+    from_file = SourceConfig(id="file", kind=SourceKind.URLS, path=listed, allow_networks=LOOPBACK)
+    out = await harness.run(inline, from_file)
+    by_source = {a.source_id: a for a in out}
+    assert "The summary" in by_source["test"].body and site.hits("/never-fetched") == 0
+    assert by_source["test"].content_type == "text/html"
+    assert "from a file" in by_source["file"].body
