@@ -21,6 +21,7 @@ import asyncio
 import contextvars
 import ipaddress
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,30 @@ async def resolve(url: str, *, policy: AddressPolicy = PUBLIC_ONLY) -> Target:
     return Target(scheme=scheme, host=host, port=port, address=address)
 
 
+#: Resolved addresses by (host, port): a poll asks for the same few hosts over and over.
+_DNS_CACHE: dict[tuple[str, int], tuple[float, list[IPAddress]]] = {}
+DNS_CACHE_SECONDS = 60.0
+DNS_CACHE_MAX = 10_000
+
+
+async def _lookup(host: str, port: int) -> list[IPAddress]:
+    """The host's addresses, cached for a minute (every answer is still checked by the caller)."""
+    key = (host.lower(), port)
+    now = time.monotonic()
+    cached = _DNS_CACHE.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise RejectedInput(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if len(_DNS_CACHE) >= DNS_CACHE_MAX:
+        _DNS_CACHE.clear()
+    _DNS_CACHE[key] = (now + DNS_CACHE_SECONDS, addresses)
+    return addresses
+
+
 async def resolve_host(host: str, port: int, policy: AddressPolicy) -> str:
     """The first address of ``host``, after checking that the policy permits every one."""
     host = host.strip("[]")
@@ -115,15 +140,7 @@ async def resolve_host(host: str, port: int, policy: AddressPolicy) -> str:
         literal: IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
         literal = None
-    if literal is not None:
-        addresses = [literal]
-    else:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise RejectedInput(f"cannot resolve {host}: {exc}", reason="dns_error") from exc
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    addresses = [literal] if literal is not None else await _lookup(host, port)
     if not addresses:
         raise RejectedInput(f"{host} has no address", reason="dns_error")
     bad = [str(a) for a in addresses if not policy.permits(a)]
