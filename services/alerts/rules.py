@@ -31,7 +31,11 @@ def _clean_terms(values: list[str]) -> list[str]:
 
 
 class Rule(BaseModel):
-    """One watch rule; every condition given must hold (entities: all of them; keywords: any)."""
+    """One watch rule; every condition given must hold (entities: all of them; keywords: any).
+
+    A rule without conditions matches every event (a feed of new events); unknown keys are
+    refused, so a misspelt condition cannot silently widen a rule to everything.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -53,12 +57,6 @@ class Rule(BaseModel):
         if any(v < 1 for v in values):
             raise ValueError("escalate_at values must be positive outlet counts")
         return sorted(set(values))
-
-    @model_validator(mode="after")
-    def _has_condition(self) -> Rule:
-        if not (self.entities or self.keywords or self.event_types or self.min_outlets > 1):
-            raise ValueError("a rule needs at least one of entities, keywords, event_types or min_outlets > 1")
-        return self
 
     @property
     def thresholds(self) -> list[int]:

@@ -51,7 +51,6 @@ def test_example_file_is_valid() -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("[[rules]]\nname = 'x'\n", "at least one of"),
         ("[[rules]]\nname = 'x'\nkeywords = ['a']\n[[rules]]\nname = 'x'\nkeywords = ['b']\n", "unique"),
         ("[[rules]]\nname = 'a|b'\nkeywords = ['a']\n", "rules.0.name"),
         ("[[rules]]\nname = 'x'\nmin_outlets = 0\n", "min_outlets"),
@@ -70,6 +69,11 @@ def test_bad_files_are_config_errors_naming_the_field(tmp_path: Path, text: str,
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_a_rule_without_conditions_matches_every_event() -> None:
+    config = parse_config({"rules": [{"name": "all"}]})
+    assert match_rule(config.rules[0], event()) is not None
 
 
 def test_terms_are_cleaned_and_thresholds_ordered() -> None:
