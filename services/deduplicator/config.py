@@ -18,7 +18,7 @@ class DedupConfig(BaseModel):
     # --- near-duplicate detection (MinHash over word shingles) ---
     shingle_size: int = Field(default=4, ge=1, le=10)
     minhash_perms: int = Field(default=64, ge=8, le=512)
-    lsh_bands: int = Field(default=32, ge=1)  # rows per band = minhash_perms // lsh_bands
+    lsh_bands: int = Field(default=16, ge=1)  # rows per band = minhash_perms // lsh_bands
     near_dup_jaccard: float = Field(default=0.55, ge=0.0, le=1.0)
     near_dup_containment: float = Field(default=0.8, ge=0.0, le=1.0)  # truncated / extended copies
     min_shingles_for_containment: int = Field(default=25, ge=1)

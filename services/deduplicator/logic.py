@@ -37,6 +37,7 @@ from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.index import BandIndex, DocFreq, Postings
 from services.deduplicator.scoring import Score, score_event, unit_vector
 from services.deduplicator.state import ARTICLE_PREFIX, EVENT_PREFIX, ArticleState, EventState
+from services.deduplicator.vectors import TermVector
 from shared.contracts.articles import EnrichedArticle
 from shared.contracts.base import utcnow
 from shared.contracts.events import ArticleRole, DedupDecision, EventDecision
@@ -296,7 +297,7 @@ class Deduplicator:
     ) -> tuple[EventState | None, float, list[str], tuple[ArticleRole, ArticleState, float] | None]:
         cfg = self.config
         scored: list[tuple[Score, EventState]] = []
-        unit_terms = unit_vector(feats.terms, self._term_df.idf)
+        unit_terms = TermVector.from_mapping(unit_vector(feats.terms, self._term_df.idf))
         unit_entities = unit_vector(feats.entities, self._entity_df.idf)
         for eid in self._candidates(feats, self._index_terms(feats)):
             ev = self._events[eid]
@@ -359,8 +360,7 @@ class Deduplicator:
             ev.n_content += 1
             if feats.weekday is not None:
                 _vote(ev.weekday_votes, str(feats.weekday), 1.0)
-            for k, v in unit_vector(feats.terms, self._term_df.idf).items():
-                ev.terms[k] = ev.terms.get(k, 0.0) + v
+            ev.terms = ev.terms.plus(TermVector.from_mapping(unit_vector(feats.terms, self._term_df.idf)))
             for k2, w in unit_vector(feats.entities, self._entity_df.idf).items():
                 ev.entities[k2] = ev.entities.get(k2, 0.0) + w
             ev.phrases.update(feats.phrases)
@@ -377,8 +377,7 @@ class Deduplicator:
 
     def _merge(self, keep: EventState, gone: EventState) -> None:
         """Fold ``gone`` into ``keep``; its articles are re-pointed, the merge is recorded."""
-        for k, v in gone.terms.items():
-            keep.terms[k] = keep.terms.get(k, 0.0) + v
+        keep.terms = keep.terms.plus(gone.terms)
         for k2, w in gone.entities.items():
             keep.entities[k2] = keep.entities.get(k2, 0.0) + w
         keep.phrases.update(gone.phrases)

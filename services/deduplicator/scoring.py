@@ -18,6 +18,7 @@ from typing import TypeVar
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures
 from services.deduplicator.state import EventState
+from services.deduplicator.vectors import TermVector
 
 K = TypeVar("K", int, str)
 
@@ -45,17 +46,15 @@ def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K,
     return {k: x / norm for k, x in weighted.items()} if norm else {}
 
 
-def link_similarity(unit: Mapping[K, float], summed: Mapping[K, float], n: int, alpha: float) -> float:
-    """Similarity of an article (its unit vector) to a group, from the sum of the group's unit vectors.
+def link_similarity(dot: float, n: int, alpha: float) -> float:
+    """Similarity of an article to a group from the dot product of the article's unit vector
+    with the sum of the group's ``n`` unit vectors.
 
     ``alpha`` = 1 gives the average of the article's cosine to each member (average link);
     0.5 behaves like the cosine to the centroid, which favours large groups."""
-    if not unit or not summed or n <= 0:
+    if n <= 0 or dot <= 0.0:
         return 0.0
-    dot = 0.0
-    for k, x in unit.items():
-        dot += x * summed.get(k, 0.0)
-    return float(min(1.0, max(0.0, dot / float(n) ** alpha)))
+    return float(min(1.0, dot / float(n) ** alpha))
 
 
 def _top(votes: Mapping[str, float]) -> str | None:
@@ -110,17 +109,18 @@ def score_event(
     feat: ArticleFeatures,
     event: EventState,
     cfg: DedupConfig,
-    unit_terms: Mapping[int, float],
+    unit_terms: TermVector,
     unit_entities: Mapping[str, float],
 ) -> Score:
     """Similarity of an article to an event, in [0, ~1.1]; the article's vectors come
     already idf-weighted and normalised (:func:`unit_vector`), computed once per article."""
     n = max(1, event.n_content)
-    content = link_similarity(unit_terms, event.terms, n, cfg.link_alpha)
+    content = link_similarity(unit_terms.dot(event.terms), n, cfg.link_alpha)
     parts = [(cfg.weight_content, content)]
     ents: float | None = None
     if feat.entities and event.entities:
-        ents = link_similarity(unit_entities, event.entities, n, cfg.link_alpha)
+        dot = sum(x * event.entities.get(k, 0.0) for k, x in unit_entities.items())
+        ents = link_similarity(dot, n, cfg.link_alpha)
         parts.append((cfg.weight_entities, ents))
     phr: float | None = None
     if feat.phrases and event.phrases:

@@ -15,10 +15,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from services.deduplicator.vectors import TermVector
+
 ARTICLE_PREFIX = "a:"
 EVENT_PREFIX = "e:"
 
 _MAX_PHRASES = 60
+_MAX_ENTITIES = 80
 _MAX_DATE_KEYS = 12
 
 
@@ -91,7 +94,7 @@ class EventState:
     article_ids: list[str] = field(default_factory=list)
     n_articles: int = 0
     n_content: int = 0  # articles whose vectors were added (exact duplicates are not)
-    terms: dict[int, float] = field(default_factory=dict)
+    terms: TermVector = field(default_factory=TermVector.empty)
     entities: dict[str, float] = field(default_factory=dict)
     phrases: Counter[str] = field(default_factory=Counter)
     event_types: Counter[str] = field(default_factory=Counter)
@@ -104,9 +107,9 @@ class EventState:
 
     def trim(self, max_terms: int, max_articles: int) -> None:
         """Keep the state bounded: the heaviest terms, the latest article ids, the top phrases."""
-        if len(self.terms) > max_terms:
-            keep = sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:max_terms]
-            self.terms = dict(keep)
+        self.terms = self.terms.top(max_terms)
+        if len(self.entities) > _MAX_ENTITIES:
+            self.entities = dict(sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_ENTITIES])
         if len(self.article_ids) > max_articles:
             self.article_ids = self.article_ids[-max_articles:]
         if len(self.phrases) > _MAX_PHRASES:
@@ -126,7 +129,7 @@ class EventState:
             "article_ids": list(self.article_ids),
             "n_articles": self.n_articles,
             "n_content": self.n_content,
-            "terms": [[k, v] for k, v in self.terms.items()],
+            "terms": self.terms.to_record(),
             "entities": dict(self.entities),
             "phrases": dict(self.phrases),
             "event_types": dict(self.event_types),
@@ -148,7 +151,7 @@ class EventState:
             article_ids=list(rec.get("article_ids", [])),
             n_articles=int(rec.get("n_articles", 0)),
             n_content=int(rec.get("n_content", 0)),
-            terms={int(k): float(v) for k, v in rec.get("terms", [])},
+            terms=TermVector.from_record(rec.get("terms", {})),
             entities={str(k): float(v) for k, v in rec.get("entities", {}).items()},
             phrases=Counter(rec.get("phrases", {})),
             event_types=Counter(rec.get("event_types", {})),
