@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadgen import SendLog, load_seeds, send, stream
@@ -116,10 +118,15 @@ def throughput(setup: Setup, articles: Any, flood_s: float, offered_rate: float)
     )
     sender.start()
     time.sleep(flood_s / 2)
+    me = psutil.Process()
+    psutil.cpu_percent()  # starts the host-wide measurement interval
+    own0 = me.cpu_times().user + me.cpu_times().system
     m0, cpu0, t0 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic()
     first0 = len(setup.tracker.snapshot()[0])
     time.sleep(flood_s / 2)
     m1, cpu1, t1 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic()
+    host_busy = psutil.cpu_percent() / 100 * (os.cpu_count() or 1)
+    own = me.cpu_times().user + me.cpu_times().system - own0
     first1 = len(setup.tracker.snapshot()[0])
     sender.join()
     window = t1 - t0
@@ -131,6 +138,10 @@ def throughput(setup: Setup, articles: Any, flood_s: float, offered_rate: float)
         "stage_per_s": {s: round((m1[s]["in"] - m0[s]["in"]) / window, 2) for s in STAGES},
         "stage_lag_end": {s: int(m1[s]["lag"]) for s in STAGES},
         "cpu_cores": {n: round((cpu1.get(n, 0) - cpu0.get(n, 0)) / window, 2) for n in cpu1},
+        # The generator and the topic watcher share the box: their cost, and the whole host's, for context.
+        "bench_process_cpu_cores": round(own / window, 2),
+        "host_cpu_busy_cores": round(host_busy, 2),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
     }
 
 

@@ -27,15 +27,20 @@ class Observed:
     event_sources: dict[str, tuple[int, frozenset[str]]] = field(default_factory=dict)  # event → (rev, ids)
     dead: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))  # key → letters
     event_messages: int = 0
+    # records and distinct article ids per watched intermediate topic: more records than ids = replays
+    records: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    distinct: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class TopicTracker:
     """Consumes ``<prefix>events`` and ``<prefix>deadletter`` from the beginning in a background thread."""
 
-    def __init__(self, bootstrap: str, prefix: str) -> None:
+    def __init__(self, bootstrap: str, prefix: str, also: tuple[str, ...] = ()) -> None:
+        """``also``: intermediate topics (``articles.clean``...) whose records per article id are counted."""
         self.bootstrap = bootstrap
         self.prefix = prefix
+        self.also = also
         self.seen = Observed()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
@@ -55,6 +60,7 @@ class TopicTracker:
         consumer = AIOKafkaConsumer(
             events,
             dead,
+            *(self.prefix + t for t in self.also),
             bootstrap_servers=self.bootstrap,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
@@ -69,9 +75,31 @@ class TopicTracker:
                 now = time.monotonic()
                 for tp, records in batches.items():
                     for record in records:
-                        self._record(tp.topic == events, record.value, record.key, now)
+                        if tp.topic in (events, dead):
+                            self._record(tp.topic == events, record.value, record.key, now)
+                        else:
+                            self._count(tp.topic.removeprefix(self.prefix), record.value)
         finally:
             await consumer.stop()
+
+    def _count(self, topic: str, value: bytes | None) -> None:
+        """Count one record of an intermediate topic under the article id it carries."""
+        try:
+            doc = json.loads(value or b"")
+        except ValueError:
+            return
+        while isinstance(doc, dict) and "article_id" not in doc and isinstance(doc.get("article"), dict):
+            doc = doc["article"]  # enriched → clean article; dedup decision → enriched → clean
+        if not isinstance(doc, dict) or not isinstance(doc.get("article_id"), str):
+            return
+        with self.seen.lock:
+            self.seen.records[topic] += 1
+            self.seen.distinct[topic].add(doc["article_id"])
+
+    def replays(self) -> dict[str, int]:
+        """Per watched topic: records beyond one per article id (outputs sent again after a replay)."""
+        with self.seen.lock:
+            return {t: n - len(self.seen.distinct[t]) for t, n in self.seen.records.items()}
 
     def _record(self, is_event: bool, value: bytes | None, key: bytes | None, now: float) -> None:
         try:

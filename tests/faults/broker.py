@@ -7,6 +7,7 @@ shared broker on 9092 is never touched.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -48,6 +49,19 @@ class OwnBroker:
         started = time.monotonic()
         self._run("up", timeout=120)
         return time.monotonic() - started
+
+    def kill(self) -> None:
+        """kill -9 the broker process (an unclean stop: the next start recovers its logs)."""
+        pidfile = self.state_dir / "kafka.pid"
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
     def down(self) -> None:
         self._run("down", timeout=60)

@@ -65,6 +65,7 @@ def account(
         ids = [a for a, at in sent.items() if phase.started <= at < end]
         stored = {a for a in ids if a in sink.rows}
         dead_lettered = {a for a in ids if a in dead}
+        reasons = Counter(f"{dead[a][0].get('service')}:{dead[a][0].get('reason')}" for a in dead_lettered - stored)
         out.append(
             {
                 "fault": phase.fault,
@@ -73,6 +74,7 @@ def account(
                 "stored": len(stored),
                 "in_events": sum(1 for a in ids if in_events[a] >= 1),
                 "dead_lettered": len(dead_lettered - stored),
+                "dead_letter_reasons": dict(reasons),
                 "lost": len(set(ids) - stored - dead_lettered),
                 "duplicated": sum(1 for a in ids if in_events[a] > 1 or len(sink.rows.get(a, [])) > 1),
                 **phase.detail,
