@@ -33,19 +33,19 @@ class DedupConfig(BaseModel):
     link_alpha: float = Field(default=0.75, ge=0.0, le=1.0)  # 1 = average link, 0.5 ~ centroid cosine
     weight_content: float = 0.55
     weight_entities: float = 0.30
-    weight_phrases: float = 0.15
+    weight_phrases: float = 0.05  # key phrases rarely overlap verbatim: a small say
     event_type_bonus: float = 0.03
     same_day_bonus: float = 0.08
     date_conflict_days: int = Field(default=2, ge=0)  # day-precision dates further apart than this veto
     date_conflict_factor: float = Field(default=0.25, ge=0.0, le=1.0)  # score multiplier on a veto
     weekday_conflict_factor: float = Field(default=0.4, ge=0.0, le=1.0)  # named weekdays >= 2 days apart
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    join_threshold: float = Field(default=0.18, ge=0.0, le=1.0)
-    merge_threshold: float = Field(default=0.6, ge=0.0, le=1.0)  # both events must score this high
+    join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
+    merge_threshold: float = Field(default=0.4, ge=0.0, le=1.0)  # both events must score this high
     decay_days: float = Field(default=7.0, gt=0.0)  # similarity half-life over stream time
 
     # --- candidate retrieval and bounds ---
-    max_postings: int = Field(default=256, ge=4)  # per index key, most recent kept
+    max_postings: int = Field(default=100, ge=4)  # per index key, most recent kept
     max_candidates: int = Field(default=40, ge=1)
     query_terms: int = Field(default=12, ge=1)  # rarest article terms used as index keys
     retention_days: float = Field(default=7.0, gt=0.0)
