@@ -228,3 +228,13 @@ def test_no_merge_when_dates_conflict() -> None:
     bridge = d.process(make("bridge", " ".join(both), day=date(2024, 2, 1)))
     assert bridge.merged_event_ids == []
     assert bridge.event_id == a.event_id != b.event_id
+
+
+def test_backfilled_old_news_is_kept_for_the_window_after_it_arrived() -> None:
+    d = Deduplicator()
+    fetched = T0 + timedelta(days=700)
+    clean = CleanArticle(article_id="old-news", text=TEXTS["7_2ecbplus"], fetched_at=fetched, published_at=T0)
+    d.process(EnrichedArticle(article=clean))
+    assert d.evict(fetched + timedelta(days=1)) == 0
+    assert d.watermark == fetched
+    assert d.evict(fetched + timedelta(days=8)) == 2
