@@ -39,6 +39,7 @@ from tests.faults.broker import OwnBroker
 from tests.faults.checks import Phase, SinkState, account
 from tests.faults.load import LoadThread
 from tests.faults.poison import send_poison_sync
+from tests.faults.trace import trace
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.slow]
 
@@ -195,11 +196,13 @@ def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
         "suite_s": round(time.monotonic() - started, 1),
         "max_recovery_s": MAX_RECOVERY_S,
     }
+    lost = [a for a in run.load.sent if a not in sink.rows and a not in dead]
+    if lost:  # say where they stopped: the topics they reached, and any group partition left behind
+        report["lost_trace"] = trace(run.broker.bootstrap, p.prefix, lost[:10])
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 
-    lost = [a for a in run.load.sent if a not in sink.rows and a not in dead]
     assert not lost, f"{len(lost)} articles neither stored nor dead-lettered, e.g. {lost[:5]}\n{p.tail()}"
     assert report["totals"]["duplicated"] == 0, "articles in more than one live event"
     assert report["identical_event_source_sets"] == 0, "events created twice by a replay"
