@@ -46,7 +46,7 @@ class DedupConfig(BaseModel):
 
     # --- candidate retrieval and bounds ---
     max_postings: int = Field(default=100, ge=4)  # per index key, most recent kept
-    max_candidates: int = Field(default=40, ge=1)
+    max_candidates: int = Field(default=20, ge=1)
     query_terms: int = Field(default=12, ge=1)  # rarest article terms used as index keys
     retention_days: float = Field(default=7.0, gt=0.0)
     max_articles_per_event: int = Field(default=500, ge=1)  # ids kept in an event record

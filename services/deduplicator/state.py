@@ -112,8 +112,9 @@ class EventState:
             self.entities = dict(sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_ENTITIES])
         if len(self.article_ids) > max_articles:
             self.article_ids = self.article_ids[-max_articles:]
-        if len(self.phrases) > _MAX_PHRASES:
-            self.phrases = Counter(dict(self.phrases.most_common(_MAX_PHRASES)))
+        if len(self.phrases) > _MAX_PHRASES:  # ties broken by the phrase: same result in every process
+            kept = sorted(self.phrases.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_PHRASES]
+            self.phrases = Counter(dict(kept))
         for votes in (self.day_votes, self.month_votes, self.year_votes):
             if len(votes) > _MAX_DATE_KEYS:
                 top = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_DATE_KEYS]
