@@ -22,6 +22,9 @@ class DedupConfig(BaseModel):
     near_dup_jaccard: float = Field(default=0.55, ge=0.0, le=1.0)
     near_dup_containment: float = Field(default=0.8, ge=0.0, le=1.0)  # truncated / extended copies
     min_shingles_for_containment: int = Field(default=25, ge=1)
+    # containment is extrapolated from the Jaccard estimate: below this the estimate is noise
+    # (two texts on one topic share a few shingles) and a short text would look "contained"
+    min_containment_jaccard: float = Field(default=0.2, ge=0.0, le=1.0)
 
     # --- content vector ---
     term_buckets: int = Field(default=1 << 20, ge=1024)  # hashed vocabulary size

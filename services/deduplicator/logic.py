@@ -263,7 +263,7 @@ class Deduplicator:
         if jac >= cfg.near_dup_jaccard:
             return jac
         small, large = sorted((feats.n_shingles, st.n_shingles))
-        if small < cfg.min_shingles_for_containment or jac <= 0.0:
+        if small < cfg.min_shingles_for_containment or jac < cfg.min_containment_jaccard:
             return None
         # |A∩B| = J(|A|+|B|)/(1+J); containment of the smaller set in the larger one
         containment = jac * (small + large) / (1.0 + jac) / small
