@@ -350,6 +350,8 @@ class Deduplicator:
     def _add_to_event(self, ev: EventState, feats: ArticleFeatures, with_content: bool) -> None:
         cfg = self.config
         ev.seq = self._next_seq()
+        if feats.article_id in ev.article_ids:  # a new version of an article already listed
+            ev.article_ids.remove(feats.article_id)
         ev.article_ids.append(feats.article_id)
         ev.n_articles += 1
         ev.first_time = min(ev.first_time, feats.retained_from)

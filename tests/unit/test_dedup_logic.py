@@ -101,6 +101,8 @@ def test_new_version_of_same_article_id_is_an_update() -> None:
     assert second.role is ArticleRole.UPDATE and second.duplicate_of == "a"
     assert second.event_id == first.event_id
     assert d.n_articles == 1
+    record = d.drain_changes()[f"e:{first.event_id}"]
+    assert record is not None and record["article_ids"] == ["a"]
 
 
 def test_same_url_is_an_update() -> None:
