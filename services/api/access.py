@@ -8,6 +8,7 @@ schema statements every time. Queries are short, so a lock costs little.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,10 +16,12 @@ from services.sink.store import EventStore
 
 
 class StoreAccess:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, version_ttl_s: float = 0.0) -> None:
         self.url = url
+        self.version_ttl_s = version_ttl_s
         self._store: EventStore | None = None
         self._lock = threading.Lock()
+        self._version: tuple[float, str] | None = None
 
     @contextmanager
     def use(self) -> Iterator[EventStore]:
@@ -29,10 +32,19 @@ class StoreAccess:
             yield self._store
 
     def version(self) -> str:
-        """A token that changes whenever any event is added, revised or merged."""
+        """A token that changes whenever any event is added, revised or merged.
+
+        Computed at most once per ``version_ttl_s`` however many live pages are open, since it
+        reads the whole events table.
+        """
+        cached = self._version
+        if cached is not None and time.monotonic() - cached[0] < self.version_ttl_s:
+            return cached[1]
         with self.use() as store:
             row = store.execute("SELECT COUNT(*), MAX(last_updated), SUM(revision) FROM events").fetchone()
-        return f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+        token = f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+        self._version = (time.monotonic(), token)
+        return token
 
     def close(self) -> None:
         with self._lock:

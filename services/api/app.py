@@ -61,7 +61,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """The API over the store named by ``settings.database_url`` (opened on first request)."""
     settings = settings or ApiSettings()
-    access = StoreAccess(settings.database_url.get_secret_value())
+    access = StoreAccess(settings.database_url.get_secret_value(), version_ttl_s=settings.api_poll_interval_s / 2)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

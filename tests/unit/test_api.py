@@ -183,3 +183,18 @@ async def test_change_events_fire_on_change_heartbeat_and_stop_on_disconnect() -
     changed = [f for f in frames if "event: changed" in f]
     assert [f.split("\n")[0] for f in changed] == ["id: v1", "id: v2"]
     assert ": keepalive\n\n" in frames and len(frames) == 6  # retry + 5 polls, then the client left
+
+
+def test_version_token_moves_with_every_change_and_is_shared_briefly(db: str) -> None:
+    from services.api.access import StoreAccess  # noqa: PLC0415
+
+    fresh, cached = StoreAccess(db), StoreAccess(db, version_ttl_s=60)
+    before = fresh.version()
+    assert cached.version() == before
+    store = EventStore(db)
+    apply_decision(store, make_decision("a5", "e-other", title="Storm hits coast again", entities=(), event_date=None))
+    store.close()
+    assert fresh.version() != before  # a revision moved
+    assert cached.version() == before  # within its time to live, every page shares one answer
+    fresh.close()
+    cached.close()
