@@ -34,6 +34,7 @@ topics: install kafka-up ## Create the pipeline's topics (WIREWATCH_TOPIC_PARTIT
 
 run: install topics ## Start Kafka and every service in the foreground, ingest deploy/samples, show the events (Ctrl-C stops)
 	@mkdir -p var
+	@echo "live events page: http://127.0.0.1:8080/  (read API: /docs)"
 	$(PY) deploy/run_all.py --watch-events
 
 up: install topics ## Start every service in the background (logs in var/services.log)
@@ -54,6 +55,9 @@ test: install kafka-up ## Run every test: logic, agents, end to end on the real 
 test-unit: install ## Run the tests that need no broker
 	$(PY) -m pytest -q -m "not e2e and not faults" tests
 
+test-faults: install kafka-up ## Fault suite: kill -9 every service, restart a broker, poison every topic (own broker)
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m faults tests/faults
+
 lint: install ## ruff
 	$(VENV)/bin/ruff check shared services tests bench deploy
 
@@ -62,6 +66,9 @@ typecheck: install ## mypy --strict
 
 schemas: install ## Write every topic's JSON Schema to docs/schemas
 	$(PY) -m services.cli schemas --out docs/schemas
+
+bench: install kafka-up ## End-to-end load benchmark: articles/s, latency percentiles, lag, CPU/memory, 2 workers; last line JSON
+	$(PY) bench/bench_pipeline.py
 
 bench-clean: install ## Cleaner F1/precision/recall and pages/s on the extraction benchmark
 	$(PY) bench/bench_clean.py
@@ -78,4 +85,4 @@ bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds
 clean: down ## Remove local state (sink database, logs); keeps Kafka's jars
 	rm -rf var/wirewatch.db* var/services.log
 
-.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit lint typecheck schemas bench-clean bench-extract bench-dedup bench-fetch clean
+.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit test-faults lint typecheck schemas bench bench-clean bench-extract bench-dedup bench-fetch clean

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SERVICES = ["sink", "deduplicator", "extractor", "cleaner", "fetcher"]
+SERVICES = ["sink", "deduplicator", "extractor", "cleaner", "fetcher", "alerts", "api"]
 BASE_WEB_PORT = 6100
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
