@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -32,6 +32,8 @@ from shared.contracts import (
 from shared.errors import WirewatchError
 from shared.streaming import dead_letter_from
 
+M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 Stage = Literal["clean", "extract", "dedup", "events"]
 STAGES: tuple[Stage, ...] = ("clean", "extract", "dedup", "events")
 SUFFIXES = (".txt", ".html", ".htm", ".html.gz", ".htm.gz", ".jsonl")
@@ -151,43 +153,35 @@ class Replay:
             )
         )
 
+    def _each(self, stage: str, step: Callable[[M], T], items: Iterable[M]) -> list[T]:
+        """Apply one stage's logic to each item; failures become dead letters, as in the service."""
+        out: list[T] = []
+        for item in items:
+            try:
+                out.append(step(item))
+            except Exception as exc:  # noqa: BLE001 - routed to dead letters like the service does
+                self._letter(stage, exc, item)
+        return out
+
     def clean(self, raws: Iterable[RawArticle]) -> list[CleanArticle]:
         from services.cleaner.logic import BoilerplateLearner, clean  # noqa: PLC0415
 
         learner = BoilerplateLearner()
-        out: list[CleanArticle] = []
-        for raw in raws:
-            try:
-                out.append(clean(raw, learner))
-            except Exception as exc:  # noqa: BLE001 - routed to dead letters like the service does
-                self._letter("cleaner", exc, raw)
-        return out
+        return self._each("cleaner", lambda raw: clean(raw, learner), raws)
 
     def extract(self, articles: list[CleanArticle]) -> list[EnrichedArticle]:
         from services.extractor.logic import Extractor  # noqa: PLC0415
 
         if self._extractor is None:
             self._extractor = Extractor()
-        out: list[EnrichedArticle] = []
-        for article in articles:
-            try:
-                out.append(self._extractor.extract(article))
-            except Exception as exc:  # noqa: BLE001
-                self._letter("extractor", exc, article)
-        return out
+        return self._each("extractor", self._extractor.extract, articles)
 
     def dedup(self, articles: list[EnrichedArticle]) -> list[DedupDecision]:
         from services.deduplicator.logic import Deduplicator  # noqa: PLC0415
 
         if self._dedup is None:
             self._dedup = Deduplicator()
-        out: list[DedupDecision] = []
-        for article in articles:
-            try:
-                out.append(self._dedup.process(article))
-            except Exception as exc:  # noqa: BLE001
-                self._letter("deduplicator", exc, article)
-        return out
+        return self._each("deduplicator", self._dedup.process, articles)
 
     def events(self, decisions: list[DedupDecision]) -> list[EventUpdate]:
         from services.sink.apply import apply_decision  # noqa: PLC0415
