@@ -12,23 +12,18 @@ from typing import Any
 
 import faust
 import httpx
-from faust.serializers import codecs
 
-from services.alerts.contract import Alert
 from services.alerts.logic import fired_key, new_alerts
 from services.alerts.rules import AlertsConfig, load_config
 from services.alerts.settings import AlertsSettings
 from services.alerts.webhook import post_alert
-from shared.codec import PydanticCodec, codec_name
-from shared.contracts import EventUpdate, Message
+from shared.contracts import Alert, EventUpdate, Message
 from shared.logging import get_logger
 from shared.streaming import Outputs, make_app, run_stage, topic_for
 
 SERVICE = "alerts"
 settings = AlertsSettings()
 app = make_app(SERVICE, settings)
-# Alert is not in shared.contracts.TOPICS yet, so make_app did not register its codec.
-codecs.register(codec_name(Alert), PydanticCodec(Alert, max_bytes=settings.max_message_bytes))
 config: AlertsConfig = load_config(settings.alerts_file)  # a bad rules file stops the service at start
 source = topic_for(app, EventUpdate)
 outputs = Outputs(app, [Alert])

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from services.alerts.contract import Alert
 from services.alerts.rules import Rule
-from shared.contracts import EventEntity, EventUpdate, SourceRef
+from shared.contracts import Alert, EventEntity, EventUpdate, SourceRef
 
 
 @lru_cache(maxsize=4096)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import httpx
 
-from services.alerts.contract import Alert
 from services.alerts.rules import Webhook
+from shared.contracts import Alert
 from shared.logging import get_logger
 
 log = get_logger(__name__)

@@ -1,5 +1,6 @@
 """The one contract: every topic's message model, its topic name and schema version."""
 
+from shared.contracts.alerts import Alert
 from shared.contracts.articles import (
     BodyEncoding,
     CleanArticle,
@@ -31,11 +32,12 @@ from shared.contracts.events import (
 
 #: Every topic of the pipeline and the model of its messages.
 TOPICS: dict[str, type[Message]] = {
-    m.TOPIC: m for m in (RawArticle, CleanArticle, EnrichedArticle, DedupDecision, EventUpdate, DeadLetter)
+    m.TOPIC: m for m in (RawArticle, CleanArticle, EnrichedArticle, DedupDecision, EventUpdate, DeadLetter, Alert)
 }
 
 __all__ = [
     "TOPICS",
+    "Alert",
     "ArticleRole",
     "BodyEncoding",
     "CleanArticle",

@@ -8,10 +8,9 @@ from unittest.mock import AsyncMock, patch
 import pytest
 
 from services.alerts import app as alerts_app
-from services.alerts.contract import Alert
 from services.alerts.rules import parse_config
 from shared.codec import encode
-from shared.contracts import DeadLetter, EntityKind, EventEntity, EventUpdate, SourceRef
+from shared.contracts import Alert, DeadLetter, EntityKind, EventEntity, EventUpdate, SourceRef
 
 
 def _event(event_id: str, revision: int, outlets: int) -> EventUpdate:

@@ -143,16 +143,10 @@ def breaking_changes(old: Schema, new: Schema, name: str = "$") -> list[str]:
 
 def current_schemas() -> dict[str, Schema]:
     """The schema of every topic's message, keyed by ``<topic>.v<version>`` (the snapshot file stem)."""
-    from services.alerts.contract import Alert  # noqa: PLC0415 - until Alert moves to shared.contracts
     from shared.contracts import TOPICS  # noqa: PLC0415
     from shared.schemas import schema_of  # noqa: PLC0415
 
-    out = {f"{topic}.v{model.SCHEMA_VERSION}": schema_of(topic) for topic, model in TOPICS.items()}
-    if Alert.TOPIC not in TOPICS:
-        schema = Alert.model_json_schema(mode="serialization")
-        schema.update({"$id": f"wirewatch/{Alert.TOPIC}/v1", "x-topic": Alert.TOPIC, "x-schema-version": 1})
-        out[f"{Alert.TOPIC}.v{Alert.SCHEMA_VERSION}"] = schema
-    return out
+    return {f"{topic}.v{model.SCHEMA_VERSION}": schema_of(topic) for topic, model in TOPICS.items()}
 
 
 def write_snapshots(directory: Path = SNAPSHOTS, *, refresh: bool = False) -> list[Path]:

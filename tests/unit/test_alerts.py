@@ -7,11 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.alerts.contract import Alert
 from services.alerts.logic import contains_phrase, count_outlets, fired_key, match_rule, new_alerts
 from services.alerts.rules import Rule, load_config, parse_config
 from services.alerts.webhook import post_alert
-from shared.contracts import EntityKind, EventEntity, EventUpdate, SourceRef
+from shared.contracts import Alert, EntityKind, EventEntity, EventUpdate, SourceRef
 from shared.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,9 +1,4 @@
-"""The ``alerts`` topic's message.
-
-Lives here until the lead moves it to ``shared/contracts/`` (services must not
-edit ``shared/``); it is already a :class:`shared.contracts.base.Message` so the
-move is a pure relocation plus an entry in ``TOPICS``.
-"""
+"""The ``alerts`` topic's message, produced by the example plug-in consumer ``services/alerts``."""
 
 from __future__ import annotations
 
