@@ -53,6 +53,7 @@ def test_topics_job_creates_every_contract_topic() -> None:
         "articles.dedup",
         "events",
         "deadletter",
+        "alerts",
     }
 
 
