@@ -43,8 +43,12 @@ from bench.pipeline_observe import ProcSampler, TopicTracker, metric_sum, percen
 from tests.e2e.harness import BOOTSTRAP, Pipeline, broker_available
 
 STAGES = ("cleaner", "extractor", "deduplicator", "sink")
-STAGE_TOPIC = {"cleaner": "articles.raw", "extractor": "articles.clean", "deduplicator": "articles.enriched",
-               "sink": "articles.dedup"}
+STAGE_TOPIC = {
+    "cleaner": "articles.raw",
+    "extractor": "articles.clean",
+    "deduplicator": "articles.enriched",
+    "sink": "articles.dedup",
+}
 
 
 class Setup:
@@ -82,8 +86,10 @@ class Setup:
         for stage, names in self.names.items():
             samples = [scrape(self.pipeline.ports[n]) for n in names]
             out[stage] = {
-                "in": sum(metric_sum(s, "wirewatch_messages_in_total", topic=self.pipeline.prefix + STAGE_TOPIC[stage])
-                          for s in samples),
+                "in": sum(
+                    metric_sum(s, "wirewatch_messages_in_total", topic=self.pipeline.prefix + STAGE_TOPIC[stage])
+                    for s in samples
+                ),
                 "lag": sum(metric_sum(s, "wirewatch_consumer_lag") for s in samples),
                 "dead": sum(metric_sum(s, "wirewatch_dead_letters_total") for s in samples),
             }
@@ -240,8 +246,9 @@ def main() -> None:
         "p99_s_at_target": lat50 and lat50["p99_s"],
         "target_met": {
             "throughput_100_per_s": one["throughput"]["end_to_end_per_s"] >= 100,
-            "p99_2s_at_50_per_s": bool(lat50 and lat50["p99_s"] is not None and lat50["p99_s"] <= 2
-                                       and lat50["missing_after_drain"] == 0),
+            "p99_2s_at_50_per_s": bool(
+                lat50 and lat50["p99_s"] is not None and lat50["p99_s"] <= 2 and lat50["missing_after_drain"] == 0
+            ),
             "extractor_2x_ge_1_6": report.get("scaling", {}).get("extractor", 0) >= 1.6,
         },
         "cpu_count": os.cpu_count(),

@@ -141,9 +141,7 @@ async def send(
     from aiokafka import AIOKafkaProducer  # noqa: PLC0415 - keep the module importable without a broker
 
     log: dict[str, float] = sent if sent is not None else {}
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=10_000_000
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=10_000_000)
     await producer.start()
     started = time.monotonic()
     try:

@@ -72,18 +72,24 @@ def main() -> None:
             buffer = io.StringIO()
             pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(18)
             profiles[name] = buffer.getvalue()
-            print(f"[profile] {name}: {len(items)} in, {len(outputs)} out, {1000 * per_article[name]:.1f} ms/article",
-                  file=sys.stderr)
+            print(
+                f"[profile] {name}: {len(items)} in, {len(outputs)} out, {1000 * per_article[name]:.1f} ms/article",
+                file=sys.stderr,
+            )
             items = outputs
         store.close()
     slowest = max(per_article, key=lambda k: per_article[k])
     print(profiles[slowest], file=sys.stderr)
-    print(json.dumps({
-        "articles": n,
-        "ms_per_article": {k: round(1000 * v, 2) for k, v in per_article.items()},
-        "articles_per_s_one_core": {k: round(1 / v, 1) if v else None for k, v in per_article.items()},
-        "slowest": slowest,
-    }))
+    print(
+        json.dumps(
+            {
+                "articles": n,
+                "ms_per_article": {k: round(1000 * v, 2) for k, v in per_article.items()},
+                "articles_per_s_one_core": {k: round(1 / v, 1) if v else None for k, v in per_article.items()},
+                "slowest": slowest,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,6 @@ class WorkerHealth:
             return set()
         return {tp for tp in owned if not tp.topic.endswith(_ASSIGNOR_SUFFIX)}
 
-
     def needs_partitions(self) -> bool:
         """A service with stream agents does nothing until it owns partitions; a timer-only one (fetcher) does."""
         return bool(self.app.agents)

@@ -24,8 +24,15 @@ def poison_payloads(max_message_bytes: int) -> dict[str, bytes]:
         "unknown_schema_version": json.dumps({"schema_version": 99, "article_id": "poison", "body": "hi"}).encode(),
         "oversize": json.dumps({"schema_version": 1, "article_id": "poison", "body": filler}).encode(),
         "wrong_types": json.dumps(
-            {"schema_version": 1, "article_id": ["not", "a", "string"], "body": 12, "text": {}, "article": 3,
-             "event_id": None, "event_decision": 7}
+            {
+                "schema_version": 1,
+                "article_id": ["not", "a", "string"],
+                "body": 12,
+                "text": {},
+                "article": 3,
+                "event_id": None,
+                "event_decision": 7,
+            }
         ).encode(),
     }
 

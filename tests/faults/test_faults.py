@@ -171,8 +171,12 @@ def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
     sink = SinkState.read(p.db_url)
     per_phase = account(phases, run.load.sent, sink, dead)
     poison: list[dict[str, Any]] = [
-        {"key": key, "expected": reason, "got": sorted({d["reason"] for d in dead.get(key, [])}),
-         "letters": len(dead.get(key, []))}
+        {
+            "key": key,
+            "expected": reason,
+            "got": sorted({d["reason"] for d in dead.get(key, [])}),
+            "letters": len(dead.get(key, [])),
+        }
         for key, reason in expected
     ]
     unconfirmed_stored = sum(1 for a in run.load.unconfirmed if a in sink.rows)
@@ -180,9 +184,7 @@ def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
         "prefix": p.prefix,
         "rate_per_s": RATE,
         "phases": per_phase,
-        "totals": {
-            k: sum(x[k] for x in per_phase) for k in ("sent", "stored", "dead_lettered", "lost", "duplicated")
-        },
+        "totals": {k: sum(x[k] for x in per_phase) for k in ("sent", "stored", "dead_lettered", "lost", "duplicated")},
         "identical_event_source_sets": sink.identical_source_sets(),
         "live_events": len(sink.live_sources),
         "event_messages": event_messages,

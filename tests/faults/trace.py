@@ -15,7 +15,10 @@ async def _scan(bootstrap: str, prefix: str, needles: set[str]) -> dict[str, dic
     from aiokafka import AIOKafkaConsumer, TopicPartition  # noqa: PLC0415
 
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, fetch_max_bytes=64_000_000,
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        fetch_max_bytes=64_000_000,
         max_partition_fetch_bytes=16_000_000,
     )
     await consumer.start()
