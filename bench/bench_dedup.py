@@ -86,9 +86,9 @@ def enriched_ecb(refresh: bool) -> tuple[list[EnrichedArticle], list[str], str]:
 def bcubed(pred: Sequence[str], gold: Sequence[str]) -> tuple[float, float, float]:
     by_pred: dict[str, list[int]] = defaultdict(list)
     by_gold: dict[str, list[int]] = defaultdict(list)
-    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
-        by_pred[p].append(i)
-        by_gold[g].append(i)
+    for i, (pk, gk) in enumerate(zip(pred, gold, strict=True)):
+        by_pred[pk].append(i)
+        by_gold[gk].append(i)
     prec = rec = 0.0
     for i in range(len(pred)):
         same_p = by_pred[pred[i]]

@@ -238,7 +238,9 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
         entities[ent.id.lower()] = max(entities.get(ent.id.lower(), 0.0), weight)
 
     phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
-    ed = article.event_date
+    # an unanchored date (resolved against the fetch time of an undated article) can be off by
+    # days or years, so it must not veto a join: its weekday (below) is what survives of it
+    ed = article.event_date if reliable_event_date(article) else None
     received = clean.fetched_at if clean.fetched_at.tzinfo else clean.fetched_at.replace(tzinfo=UTC)
     stream_time = clean.published_at or received
     if stream_time.tzinfo is None:

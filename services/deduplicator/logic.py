@@ -35,7 +35,7 @@ import numpy as np
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.index import BandIndex, DocFreq, Postings
-from services.deduplicator.scoring import Score, score_event, unit_vector
+from services.deduplicator.scoring import Score, participants_differ, score_event, unit_vector
 from services.deduplicator.state import ARTICLE_PREFIX, EVENT_PREFIX, ArticleState, EventState
 from services.deduplicator.vectors import TermVector
 from shared.contracts.articles import EnrichedArticle
@@ -313,7 +313,12 @@ class Deduplicator:
         merged: list[str] = []
         if best_score.total >= cfg.merge_threshold:
             for sc, other in scored[1:]:
-                if sc.total >= cfg.merge_threshold and sc.date_factor >= 1.0 and best_score.date_factor >= 1.0:
+                if (
+                    sc.total >= cfg.merge_threshold
+                    and sc.date_factor >= 1.0
+                    and best_score.date_factor >= 1.0
+                    and not participants_differ(best.participants, other.participants, cfg)
+                ):
                     self._merge(best, other)
                     merged.append(other.event_id)
         return best, _sigmoid((best_score.total - cfg.join_threshold) * 12.0), merged, None
@@ -365,6 +370,8 @@ class Deduplicator:
             ev.terms = ev.terms.plus(TermVector.from_mapping(unit_vector(feats.terms, self._term_df.idf)))
             for k2, w in unit_vector(feats.entities, self._entity_df.idf).items():
                 ev.entities[k2] = ev.entities.get(k2, 0.0) + w
+            for k2, w in feats.entities.items():
+                ev.participants[k2] = ev.participants.get(k2, 0.0) + w
             ev.phrases.update(feats.phrases)
             ev.event_types[feats.event_type] += 1
             if feats.event_date is not None and feats.date_confidence >= cfg.min_date_confidence:
@@ -382,6 +389,8 @@ class Deduplicator:
         keep.terms = keep.terms.plus(gone.terms)
         for k2, w in gone.entities.items():
             keep.entities[k2] = keep.entities.get(k2, 0.0) + w
+        for k2, w in gone.participants.items():
+            keep.participants[k2] = keep.participants.get(k2, 0.0) + w
         keep.phrases.update(gone.phrases)
         keep.event_types.update(gone.event_types)
         if gone.last_published is not None:

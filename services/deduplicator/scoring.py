@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from services.deduplicator.config import DedupConfig
@@ -70,6 +71,8 @@ def date_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> f
         top = _top(event.day_votes)
         if top is not None:
             gap = abs((feat.event_date - date.fromisoformat(top)).days)
+            if gap > cfg.far_date_days:  # weeks apart: a different occurrence, whatever the words
+                return cfg.far_date_conflict_factor
             if gap > cfg.date_conflict_days:
                 return cfg.date_conflict_factor
             return 1.0 + cfg.same_day_bonus if gap <= 1 else 1.0
@@ -97,11 +100,11 @@ def _month_year_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfi
             # a neighbouring month is weak evidence (month-end events, loose resolution)
             y, m = (int(x) for x in top.split("-"))
             months_apart = abs((feat.event_date.year - y) * 12 + feat.event_date.month - m)
-            return 0.8 if months_apart <= 1 else cfg.date_conflict_factor * 2
+            return 0.8 if months_apart <= 1 else cfg.coarse_date_conflict_factor
     if prec in _YEAR and event.year_votes:
         top = _top(event.year_votes)
         if top is not None and abs(int(top) - feat.event_date.year) >= 1:
-            return cfg.date_conflict_factor * 2
+            return cfg.coarse_date_conflict_factor
     return 1.0
 
 
@@ -132,9 +135,66 @@ def score_event(
         top_type = event.event_types.most_common(1)[0][0]
         if top_type != "other":
             total += cfg.event_type_bonus if top_type == feat.event_type else -cfg.event_type_bonus
-    factor = date_factor(feat, event, cfg)
+    factor = date_factor(feat, event, cfg) * participant_factor(feat, event, cfg)
     decay = 1.0
     if feat.published and event.last_published is not None:  # fetch times say nothing about the event
         gap_days = abs((feat.stream_time - event.last_published).total_seconds()) / 86400.0
         decay = 0.5 ** (gap_days / cfg.decay_days)
     return Score(max(0.0, total) * factor * decay, content, ents, phr, factor, decay)
+
+
+_PARTICIPANT_KINDS = ("person:", "org:", "place:")
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_tokens(entity_id: str) -> frozenset[str]:
+    """The words of an entity id ("person:hasim-rahman" -> {"hasim", "rahman"}): two spellings
+    of one participant ("rahman", "hasim-rahman") share a word, so they are not a mismatch."""
+    return frozenset(t for t in entity_id.split(":", 1)[-1].split("-") if len(t) > 2)
+
+
+def _leading(weights: Mapping[str, float], share: float) -> list[str]:
+    """The participants (person, organisation, place) weighing at least ``share`` of the heaviest one."""
+    parts = {e: w for e, w in weights.items() if e.startswith(_PARTICIPANT_KINDS)}
+    top = max(parts.values(), default=0.0)
+    return [e for e, w in parts.items() if top > 0 and w >= share * top]
+
+
+def participant_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
+    """A veto factor when the article and the event are led by different participants.
+
+    Two look-alike events (two title fights of one boxer, two rehab stays, two ship
+    hijackings off one coast) share most of their vocabulary and secondary actors but
+    differ in a main participant: the article's leading person/organisation/place is
+    absent from the event or named there only in passing (a past opponent), *and* the
+    event's leading one is absent from or minor in the article. Either alone is common
+    within one event (an article adds a new actor, or leaves one out), so both are
+    required. Both sides use salience weights without idf (the event sums its members'),
+    so "leading" means most talked about, not rarest. Names are compared word by word so
+    "Rahman" and "Hasim Rahman" count as the same participant."""
+    if cfg.participant_conflict_factor >= 1.0 or not feat.entities or not event.participants:
+        return 1.0
+    return cfg.participant_conflict_factor if participants_differ(feat.entities, event.participants, cfg) else 1.0
+
+
+def participants_differ(mine: Mapping[str, float], theirs: Mapping[str, float], cfg: DedupConfig) -> bool:
+    """Whether each side has a leading participant that the other names at most in passing
+    (see :func:`participant_factor`)."""
+    my_key = _leading(mine, cfg.participant_min_share)
+    their_key = _leading(theirs, cfg.participant_min_share)
+    if not my_key or not their_key:
+        return False
+    return _minor_in(my_key, theirs, cfg.participant_minor_share) and _minor_in(
+        their_key, mine, cfg.participant_minor_share
+    )
+
+
+def _minor_in(keys: list[str], other: Mapping[str, float], share: float) -> bool:
+    """Whether some of ``keys`` is absent from ``other`` or weighs less than ``share`` of its heaviest entity."""
+    top = max(other.values(), default=0.0)
+    for key in keys:
+        words = _name_tokens(key)
+        weight = max((w for e, w in other.items() if _name_tokens(e) & words), default=0.0)
+        if weight < share * top:
+            return True
+    return False

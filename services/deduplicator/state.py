@@ -96,6 +96,8 @@ class EventState:
     n_content: int = 0  # articles whose vectors were added (exact duplicates are not)
     terms: TermVector = field(default_factory=TermVector.empty)
     entities: dict[str, float] = field(default_factory=dict)
+    # summed salience weights of the members' entities, without idf: who the event is about
+    participants: dict[str, float] = field(default_factory=dict)
     phrases: Counter[str] = field(default_factory=Counter)
     event_types: Counter[str] = field(default_factory=Counter)
     day_votes: dict[str, float] = field(default_factory=dict)  # ISO day -> summed confidence
@@ -110,6 +112,9 @@ class EventState:
         self.terms = self.terms.top(max_terms)
         if len(self.entities) > _MAX_ENTITIES:
             self.entities = dict(sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_ENTITIES])
+        if len(self.participants) > _MAX_ENTITIES:
+            top = sorted(self.participants.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_ENTITIES]
+            self.participants = dict(top)
         if len(self.article_ids) > max_articles:
             self.article_ids = self.article_ids[-max_articles:]
         if len(self.phrases) > _MAX_PHRASES:  # ties broken by the phrase: same result in every process
@@ -132,6 +137,7 @@ class EventState:
             "n_content": self.n_content,
             "terms": self.terms.to_record(),
             "entities": dict(self.entities),
+            "participants": dict(self.participants),
             "phrases": dict(self.phrases),
             "event_types": dict(self.event_types),
             "day_votes": dict(self.day_votes),
@@ -154,6 +160,7 @@ class EventState:
             n_content=int(rec.get("n_content", 0)),
             terms=TermVector.from_record(rec.get("terms", {})),
             entities={str(k): float(v) for k, v in rec.get("entities", {}).items()},
+            participants={str(k): float(v) for k, v in rec.get("participants", {}).items()},
             phrases=Counter(rec.get("phrases", {})),
             event_types=Counter(rec.get("event_types", {})),
             day_votes={str(k): float(v) for k, v in rec.get("day_votes", {}).items()},
