@@ -133,7 +133,17 @@ def article_id_of(value: Any) -> str | None:
 
 
 class Outputs:
-    """Sends messages to the topic of their model."""
+    """Sends messages to the topic of their model and waits for the broker's acknowledgement.
+
+    Inside an agent, a plain ``topic.send()`` is an *attachment* in faust: the
+    message is published only when the source offset is committed, and the
+    commit does not check whether those publishes succeeded, so an output can
+    vanish while its input is committed (the fault suite lost articles that
+    way around ``kill -9``). Sending at once (``force=True``) and awaiting the
+    delivery means the input is acknowledged only after its outputs are on
+    the broker: at-least-once, as documented. While the broker is away the
+    agent waits (the producer retries) instead of moving on.
+    """
 
     def __init__(self, app: faust.App, models: Iterable[type[Message]]) -> None:
         wanted: list[type[Message]] = [*models, DeadLetter]
@@ -141,7 +151,8 @@ class Outputs:
 
     async def send(self, message: Message) -> None:
         topic = self.topics[message.TOPIC]
-        await topic.send(key=message.key(), value=message)
+        delivery = await topic.send(key=message.key(), value=message, force=True)
+        await delivery
         METRICS.messages_out.labels(topic=message.TOPIC).inc()
 
 
