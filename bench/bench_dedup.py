@@ -228,6 +228,7 @@ def run_scale(n: int, cfg: DedupConfig) -> dict[str, Any]:
             recent.pop(0)
         if i % 5000 == 0:
             dedup.drain_changes()
+            dedup.drain_reassignments()
         if i in checkpoints:
             times[f"assign_ms_at_{i // 1000}k"] = round(1000 * sum(recent) / len(recent), 3)
     mem = proc.memory_info().rss - base

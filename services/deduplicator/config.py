@@ -57,6 +57,8 @@ class DedupConfig(BaseModel):
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
     merge_threshold: float = Field(default=0.25, ge=0.0, le=1.0)  # both events must score this high
+    # articles after which a lone event's founder is re-checked (0 = off); memory: that many articles
+    recheck_after: int = Field(default=30, ge=0)
     decay_days: float = Field(default=7.0, gt=0.0)  # similarity half-life over stream time
 
     # --- candidate retrieval and bounds ---

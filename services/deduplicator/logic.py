@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,6 +80,10 @@ class Deduplicator:
         self._term_df: DocFreq[int] = DocFreq()
         self._entity_df: DocFreq[str] = DocFreq()
         self._seq = 0
+        # recent articles that founded an event: re-checked once, ``recheck_after`` articles later
+        self._pending: deque[tuple[int, EnrichedArticle, ArticleFeatures]] = deque()
+        self._assigned = 0
+        self._reassigned: list[DedupDecision] = []
         self._changed: dict[str, dict[str, Any] | None] = {}
         self.watermark: datetime | None = None
 
@@ -234,7 +238,61 @@ class Deduplicator:
             event_conf=event_conf,
             merged=merged,
         )
+        self._assigned += 1
+        if decision is EventDecision.NEW_EVENT and self.config.recheck_after > 0:
+            self._pending.append((self._assigned, article, feats))
+        self._recheck_due()
         return self._replay(article, st)
+
+    def drain_reassignments(self) -> list[DedupDecision]:
+        """Decisions re-emitted for earlier articles whose event was folded into another one by a
+        delayed re-check (see :meth:`_recheck_due`); the sink moves the article. The stored
+        decision is updated too, so a replay of the article returns this latest one."""
+        out, self._reassigned = self._reassigned, []
+        return out
+
+    def _recheck_due(self) -> None:
+        """Re-score articles that founded an event ``recheck_after`` articles ago and are still
+        alone in it: events that have grown since may now fit them (the online order saw the
+        look-alike before the real match). A lone event that now scores above the join threshold
+        against another one is folded into it."""
+        cfg = self.config
+        while self._pending and self._assigned - self._pending[0][0] >= cfg.recheck_after:
+            _, article, feats = self._pending.popleft()
+            st = self._articles.get(feats.article_id)
+            if st is None or st.version != feats.version:
+                continue
+            own = self._events.get(st.event_id)
+            if own is None or own.n_articles != 1:
+                continue
+            best, sc = self._best_other(feats, own.event_id)
+            if best is None or sc < cfg.join_threshold:
+                continue
+            self._merge(best, own)
+            st.decision = {
+                **st.decision,
+                "event_id": best.event_id,
+                "event_decision": EventDecision.JOINED.value,
+                "event_confidence": round(_sigmoid((sc - cfg.join_threshold) * 12.0), 4),
+                "merged_event_ids": [own.event_id],
+                "decided_at": utcnow().isoformat(),
+            }
+            self._touch_article(st)
+            self._reassigned.append(self._replay(article, st))
+
+    def _best_other(self, feats: ArticleFeatures, own_id: str) -> tuple[EventState | None, float]:
+        unit_terms = TermVector.from_mapping(unit_vector(feats.terms, self._term_df.idf))
+        unit_entities = unit_vector(feats.entities, self._entity_df.idf)
+        best: EventState | None = None
+        top = 0.0
+        for eid in self._candidates(feats, self._index_terms(feats)):
+            if eid == own_id:
+                continue
+            ev = self._events[eid]
+            sc = score_event(feats, ev, self.config, unit_terms, unit_entities).total
+            if sc > top or (sc == top and best is not None and ev.seq < best.seq):
+                best, top = ev, sc
+        return best, top
 
     def _find_copy(
         self, feats: ArticleFeatures, prior: ArticleState | None

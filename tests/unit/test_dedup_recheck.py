@@ -1,0 +1,52 @@
+"""Delayed re-check: an article that founded an event, and is still alone in it some articles
+later, is folded into an event that has grown to fit it; the move is re-emitted."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from services.deduplicator.config import DedupConfig
+from services.deduplicator.logic import Deduplicator
+from shared.contracts.articles import CleanArticle, EnrichedArticle
+from shared.contracts.events import EventDecision
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _mix(seed: int, **shares: int) -> EnrichedArticle:
+    """An article drawing ``shares[prefix]`` words from each 40-word vocabulary."""
+    rng = random.Random(seed)
+    words = [rng.choice([f"{p}{i}" for i in range(40)]) for p, n in shares.items() for _ in range(n)]
+    clean = CleanArticle(article_id=f"m{seed}", text=" ".join(words), fetched_at=T0, published_at=T0)
+    return EnrichedArticle(article=clean)
+
+
+def _stream(cfg: DedupConfig) -> tuple[Deduplicator, list[str]]:
+    d = Deduplicator(cfg)
+    first = d.process(_mix(1, core=300))
+    lone = d.process(_mix(2, core=50, side=250))  # too little in common with the first: its own event
+    assert lone.event_decision is EventDecision.NEW_EVENT and lone.event_id != first.event_id
+    # later articles of the first event turn out to cover the side story too
+    others = [d.process(_mix(s, core=220, side=80)) for s in (3, 4, 5)]
+    return d, [first.event_id, *(o.event_id for o in others)]
+
+
+def test_lone_founder_is_folded_into_the_event_that_grew_to_fit_it() -> None:
+    cfg = DedupConfig(recheck_after=3, merge_threshold=1.0)  # no bridging merges: only the re-check acts
+    d, events = _stream(cfg)
+    assert len(set(events)) == 1
+    moved = d.drain_reassignments()
+    assert [m.article_id for m in moved] == ["m2"]
+    assert moved[0].event_id == events[0] and moved[0].event_decision is EventDecision.JOINED
+    assert moved[0].merged_event_ids and moved[0].merged_event_ids[0] != events[0]
+    assert d.event_of("m2") == events[0]
+    assert d.drain_reassignments() == []  # drained once
+    replayed = d.process(_mix(2, core=50, side=250))  # a replay returns the latest decision
+    assert replayed.event_id == events[0]
+
+
+def test_without_recheck_the_lone_founder_stays_apart() -> None:
+    d, events = _stream(DedupConfig(recheck_after=0, merge_threshold=1.0))
+    assert d.event_of("m2") not in events
+    assert d.drain_reassignments() == []
