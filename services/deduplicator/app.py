@@ -75,7 +75,9 @@ def _on_revoked(_sender: Any, /, *_args: Any, signal: Any, **_kwargs: Any) -> No
 
 
 async def _forward(article: EnrichedArticle) -> list[Message]:
-    await assign_topic.send(key="all", value=article)
+    # Wait for the broker's ack before the input offset can be committed (see Outputs.send).
+    delivery = await assign_topic.send(key="all", value=article, force=True)
+    await delivery
     return []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,9 @@ async def test_deduplicator_agents_route_then_assign_idempotently(sent: list[Mes
 
     extractor = load_extractor()
     articles = [extractor.extract(clean(_raw(n))) for n in ("000", "001")]
-    with patch.object(dedup_app.assign_topic, "send", AsyncMock()) as forwarded:
+    acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    acked.set_result(None)
+    with patch.object(dedup_app.assign_topic, "send", AsyncMock(return_value=acked)) as forwarded:
         async with dedup_app.route.test_context() as agent:
             await _put_all(agent, [encode(a) for a in articles])
     assert [c.kwargs["key"] for c in forwarded.call_args_list] == ["all", "all"]
