@@ -54,6 +54,17 @@ def _outlet_key(raw: RawArticle) -> str:
     return raw.source_id
 
 
+def _host(url: str | None) -> str | None:
+    """The host of a URL without ``www.``, or None."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # malformed (e.g. a bad IPv6 literal): no host rather than a crash
+        return None
+    return host.removeprefix("www.") or None
+
+
 def _body_text(raw: RawArticle, limits: CleanerLimits) -> str:
     """Decoded text of the body; rejects empty, binary, oversized and undecodable bodies.
 
@@ -143,13 +154,16 @@ def _clean(raw: RawArticle, learner: BoilerplateLearner | None, limits: CleanerL
         learner.observe(outlet, seen_lines)
     body = "\n\n".join(paragraphs)
     date: DateChoice = resolve_published(raw, html, plain, html_stamp)
+    # Scraped text often starts with the page's URL: without a fetch URL it is the best we have,
+    # and it lets the deduplicator recognise later versions of the same page (live updates).
+    printed_url = plain.source_url if plain is not None and not raw.url else None
     return CleanArticle(
         article_id=raw.article_id,
         version=raw.version,
         source_id=raw.source_id,
-        url=raw.url,
+        url=raw.url or printed_url,
         canonical_url=raw.canonical_url or (html.canonical_url if html else None),
-        outlet=raw.outlet or site_name,
+        outlet=raw.outlet or site_name or _host(printed_url),
         title=title,
         text=body,
         paragraphs=paragraphs,

@@ -32,7 +32,7 @@ PROSE = (
 
 
 def _raw(body: str, **kw: object) -> RawArticle:
-    return RawArticle(article_id="t1", body=body, **kw)  # type: ignore[arg-type]
+    return RawArticle(article_id="t1", body=body, **kw)
 
 
 # --- lost bytes and mojibake -------------------------------------------------------------
@@ -258,6 +258,16 @@ def test_plain_keeps_article_lists_and_reads_url_line() -> None:
     assert article.published_at == datetime(2013, 5, 2, tzinfo=UTC)
     assert article.published_at_source == DateSource.URL
     assert article.published_tz_known is False
+    # the printed URL stands in for the missing fetch URL, its host for the missing outlet
+    assert article.url == "https://news.example.com/2013/05/02/council-budget-vote"
+    assert article.outlet == "news.example.com"
+
+
+def test_printed_url_line_never_overrides_the_fetch_url_or_outlet() -> None:
+    text = "https://mirror.example.org/2013/05/02/x\nCouncil passes budget\n" + PROSE
+    article = clean(_raw(text, url="https://news.example.com/a", outlet="Example News"))
+    assert article.url == "https://news.example.com/a"
+    assert article.outlet == "Example News"
 
 
 def test_html_mojibake_in_page_text_is_repaired() -> None:
