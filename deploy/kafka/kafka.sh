@@ -46,6 +46,7 @@ configure() {
 up() {
   install
   if running && answering; then log "already running on 127.0.0.1:$port"; return; fi
+  if answering; then log "a broker from elsewhere already answers on 127.0.0.1:$port; using it"; return; fi
   configure
   log "starting broker+controller on 127.0.0.1:$port (heap $heap)"
   nohup java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC "-Dlog4j.configuration=file:$state/log4j.properties" \
