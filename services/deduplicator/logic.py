@@ -14,6 +14,9 @@ Per article, in order:
    or starts a new event. When it scores high against two events, they are
    merged (recorded in ``merged_event_ids``); articles that only contain or are
    contained in an article of the chosen event are still marked as copies.
+6. an article that founded an event and is still alone in it ``recheck_after``
+   articles later is scored again; when it now fits a grown event, its event is
+   folded into that one and the move is re-emitted (:meth:`drain_reassignments`).
 
 Scaling: :func:`featurize` is pure and does the expensive work (tokenising,
 hashing, MinHash) so it can run on many workers; :meth:`Deduplicator.assign`

@@ -135,11 +135,14 @@ def score_event(
         top_type = event.event_types.most_common(1)[0][0]
         if top_type != "other":
             total += cfg.event_type_bonus if top_type == feat.event_type else -cfg.event_type_bonus
-    factor = date_factor(feat, event, cfg) * participant_factor(feat, event, cfg)
+    factor = date_factor(feat, event, cfg)
     decay = 1.0
     if feat.published and event.last_published is not None:  # fetch times say nothing about the event
         gap_days = abs((feat.stream_time - event.last_published).total_seconds()) / 86400.0
         decay = 0.5 ** (gap_days / cfg.decay_days)
+    if max(0.0, total) * factor * decay >= min(cfg.join_threshold, cfg.merge_threshold):
+        # only a score that could join or merge needs the (costlier) participant check
+        factor *= participant_factor(feat, event, cfg)
     return Score(max(0.0, total) * factor * decay, content, ents, phr, factor, decay)
 
 
@@ -184,17 +187,17 @@ def participants_differ(mine: Mapping[str, float], theirs: Mapping[str, float], 
     their_key = _leading(theirs, cfg.participant_min_share)
     if not my_key or not their_key:
         return False
-    return _minor_in(my_key, theirs, cfg.participant_minor_share) and _minor_in(
-        their_key, mine, cfg.participant_minor_share
-    )
+    share = cfg.participant_minor_share
+    return _minor_in(my_key, theirs, share) and _minor_in(their_key, mine, share)
 
 
 def _minor_in(keys: list[str], other: Mapping[str, float], share: float) -> bool:
-    """Whether some of ``keys`` is absent from ``other`` or weighs less than ``share`` of its heaviest entity."""
-    top = max(other.values(), default=0.0)
-    for key in keys:
-        words = _name_tokens(key)
-        weight = max((w for e, w in other.items() if _name_tokens(e) & words), default=0.0)
-        if weight < share * top:
-            return True
-    return False
+    """Whether some of ``keys`` is absent from ``other`` or weighs less than ``share`` of its
+    heaviest entity (an entity of ``other`` stands for a key when they share a name word)."""
+    by_word: dict[str, float] = {}
+    for entity, weight in other.items():
+        for word in _name_tokens(entity):
+            if weight > by_word.get(word, 0.0):
+                by_word[word] = weight
+    floor = share * max(other.values(), default=0.0)
+    return any(max((by_word.get(w, 0.0) for w in _name_tokens(k)), default=0.0) < floor for k in keys)
