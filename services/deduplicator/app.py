@@ -89,8 +89,9 @@ def assign(article: EnrichedArticle) -> list[Message]:
         if evicted:
             log.info("dedup_evicted", count=evicted)
     decision = view.dedup.process(article)
+    moved = view.dedup.drain_reassignments()  # earlier articles folded into a grown event
     view.persist()
-    return [decision]
+    return [decision, *moved]
 
 
 @app.agent(source)
