@@ -182,7 +182,8 @@ class Replay:
         if self._dedup is None:
             self._dedup = Deduplicator()
         decided = self._each("deduplicator", self._dedup.process, articles)
-        return decided + self._dedup.drain_reassignments()  # moves come after the decisions they revise
+        moved: list[DedupDecision] = self._dedup.drain_reassignments()
+        return decided + moved  # moves come after the decisions they revise
 
     def events(self, decisions: list[DedupDecision]) -> list[EventUpdate]:
         from services.sink.apply import apply_decision  # noqa: PLC0415
