@@ -9,11 +9,47 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any
 
 import structlog
 
 _configured = False
+NOISY_LOGGERS = ("aiokafka", "kafka", "faust", "mode")
+
+
+class RateLimitFilter(logging.Filter):
+    """Lets one record per (logger, message template) of the Kafka client and faust through every
+    ``interval`` seconds; records of other loggers always pass.
+
+    The Kafka client logs a line per reconnect attempt while a broker is down (thousands a
+    minute); the first one says what is wrong, the rest only fill the disk. The next record
+    let through says how many were suppressed.
+    """
+
+    def __init__(self, interval: float = 10.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self._last: dict[tuple[str, str], float] = {}
+        self._suppressed: dict[tuple[str, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] not in NOISY_LOGGERS:
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        if now - self._last.get(key, -1e9) < self.interval:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        if len(self._last) > 10_000:  # bounded: forget the oldest templates
+            for old in sorted(self._last, key=self._last.__getitem__)[:5_000]:
+                self._last.pop(old, None)
+                self._suppressed.pop(old, None)
+        skipped = self._suppressed.pop(key, 0)
+        if skipped:
+            record.msg = f"{record.msg} [{skipped} similar messages suppressed]"
+        return True
 
 
 def configure_logging(level: str = "INFO", fmt: str = "auto", service: str | None = None) -> None:
@@ -38,10 +74,11 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", service: str | Non
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RateLimitFilter())  # on the handler: child loggers (aiokafka.conn, ...) pass here
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "kafka", "faust", "mode"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     if not _configured:
         structlog.configure(
