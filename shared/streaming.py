@@ -193,24 +193,14 @@ async def process_one(
                 if isinstance(result, Awaitable):
                     result = await result
                 produced = list(result)
-            except WirewatchError as exc:
+            except Exception as exc:  # any failure becomes a dead letter, never a crash
+                expected = isinstance(exc, WirewatchError)
+                if not expected:
+                    log.exception("handler_failed")
                 letter = dead_letter_from(
                     service,
-                    exc.reason,
-                    str(exc),
-                    payload=value,
-                    key=key,
-                    article_id=article_id,
-                    topic=topic,
-                    partition=partition,
-                    offset=offset,
-                )
-            except Exception as exc:
-                log.exception("handler_failed")
-                letter = dead_letter_from(
-                    service,
-                    "unexpected_error",
-                    f"{type(exc).__name__}: {exc}",
+                    exc.reason if isinstance(exc, WirewatchError) else "unexpected_error",
+                    str(exc) if expected else f"{type(exc).__name__}: {exc}",
                     payload=value,
                     key=key,
                     article_id=article_id,
