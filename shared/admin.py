@@ -13,7 +13,7 @@ import contextlib
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.contracts import TOPICS, EventUpdate
+from shared.contracts import INTERNAL_TOPICS, TOPICS, EventUpdate
 from shared.settings import BaseServiceSettings
 
 RETENTION_MS = str(7 * 24 * 3600 * 1000)
@@ -26,8 +26,10 @@ def topic_configs(name: str) -> dict[str, str]:
 
 
 async def ensure_topics(settings: BaseServiceSettings, names: list[str] | None = None) -> list[str]:
-    """Create missing topics; return the names created."""
-    wanted = [settings.topic_prefix + n for n in (names or list(TOPICS))]
+    """Create missing topics (the contract's and the internal ones); return the names created."""
+    partitions = {n: settings.topic_partitions for n in TOPICS} | {n: p for n, (_, p) in INTERNAL_TOPICS.items()}
+    counts = {settings.topic_prefix + n: partitions.get(n, settings.topic_partitions) for n in (names or partitions)}
+    wanted = list(counts)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
@@ -35,7 +37,7 @@ async def ensure_topics(settings: BaseServiceSettings, names: list[str] | None =
         missing = [n for n in wanted if n not in existing]
         if missing:
             new = [
-                NewTopic(n, settings.topic_partitions, settings.topic_replication, topic_configs=topic_configs(n))
+                NewTopic(n, counts[n], settings.topic_replication, topic_configs=topic_configs(n))
                 for n in missing
             ]
             with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile by another worker

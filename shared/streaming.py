@@ -8,7 +8,10 @@ dead-letter topic with the reason and the original payload.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -150,10 +153,44 @@ class Outputs:
         self.topics = {m.TOPIC: topic_for(app, m) for m in wanted}
 
     async def send(self, message: Message) -> None:
-        topic = self.topics[message.TOPIC]
-        delivery = await topic.send(key=message.key(), value=message, force=True)
-        await delivery
+        await send_durably(self.topics[message.TOPIC], message.key(), message)
         METRICS.messages_out.labels(topic=message.TOPIC).inc()
+
+
+SEND_GIVE_UP_S = 120.0
+
+
+async def send_durably(topic: faust.TopicT, key: str, value: Message, give_up_s: float = SEND_GIVE_UP_S) -> None:
+    """Send now and wait for the broker's ack, retrying with backoff while it fails.
+
+    A failed send must never let its input be committed: if faust saw the
+    exception, the agent would crash and the event would be acknowledged,
+    which lost a burst of articles while a restarted worker's producer had
+    no metadata yet. Transient failures (rebalance, leader change, broker
+    restart) are retried; if sending keeps failing for ``give_up_s`` the
+    process exits at once, without committing, and the input is redelivered
+    to whichever worker takes the partition over.
+    """
+    delay = 0.25
+    deadline = time.monotonic() + give_up_s
+    while True:
+        try:
+            delivery = await topic.send(key=key, value=value, force=True)
+            await delivery
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any send failure is retried, then exits
+            if time.monotonic() > deadline:
+                log.critical("send_failed_exiting", topic=topic.get_topic_name(), error=repr(exc)[:300])
+                logging.shutdown()
+                os._exit(EXIT_SEND_FAILED)
+            log.warning("send_failed_retrying", topic=topic.get_topic_name(), error=repr(exc)[:300], retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+EXIT_SEND_FAILED = 75  # EX_TEMPFAIL: a supervisor should restart the worker
 
 
 async def process_one(

@@ -21,12 +21,11 @@ import faust
 import structlog
 
 from services.deduplicator.logic import Deduplicator
-from shared.contracts import DedupDecision, EnrichedArticle, Message, utcnow
+from shared.contracts import ASSIGN_TOPIC, DedupDecision, EnrichedArticle, Message, utcnow
 from shared.settings import BaseServiceSettings
-from shared.streaming import Outputs, make_app, run_stage, topic_for
+from shared.streaming import Outputs, make_app, run_stage, send_durably, topic_for
 
 SERVICE = "deduplicator"
-ASSIGN_TOPIC = "articles.enriched.assign"  # same schema as articles.enriched; one partition
 EVICT_EVERY_S = 60.0
 
 log = structlog.get_logger(__name__)
@@ -75,9 +74,8 @@ def _on_revoked(_sender: Any, /, *_args: Any, signal: Any, **_kwargs: Any) -> No
 
 
 async def _forward(article: EnrichedArticle) -> list[Message]:
-    # Wait for the broker's ack before the input offset can be committed (see Outputs.send).
-    delivery = await assign_topic.send(key="all", value=article, force=True)
-    await delivery
+    # Wait for the broker's ack before the input offset can be committed (see send_durably).
+    await send_durably(assign_topic, "all", article)
     return []
 
 

@@ -35,7 +35,14 @@ TOPICS: dict[str, type[Message]] = {
     m.TOPIC: m for m in (RawArticle, CleanArticle, EnrichedArticle, DedupDecision, EventUpdate, DeadLetter, Alert)
 }
 
+#: Internal topics: another topic's schema, their own partition count. The deduplicator
+#: forwards every enriched article to one partition so that one worker assigns events.
+ASSIGN_TOPIC = "articles.enriched.assign"
+INTERNAL_TOPICS: dict[str, tuple[type[Message], int]] = {ASSIGN_TOPIC: (EnrichedArticle, 1)}
+
 __all__ = [
+    "ASSIGN_TOPIC",
+    "INTERNAL_TOPICS",
     "TOPICS",
     "Alert",
     "ArticleRole",
