@@ -29,8 +29,7 @@ from shared.contracts import (
     RawArticle,
     utcnow,
 )
-from shared.errors import WirewatchError
-from shared.streaming import dead_letter_from
+from shared.streaming import dead_letter_from, failure_letter
 
 M = TypeVar("M", bound=Message)
 T = TypeVar("T")
@@ -138,12 +137,10 @@ class Replay:
         self._store: Any = None
 
     def _letter(self, stage: str, exc: Exception, message: Message) -> None:
-        reason = exc.reason if isinstance(exc, WirewatchError) else "unexpected_error"
         self.dead_letters.append(
-            dead_letter_from(
+            failure_letter(
                 stage,
-                reason,
-                str(exc),
+                exc,
                 topic=message.TOPIC,
                 partition=None,
                 offset=None,

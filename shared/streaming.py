@@ -127,6 +127,35 @@ def dead_letter_from(
     )
 
 
+def failure_letter(
+    service: str,
+    exc: Exception,
+    *,
+    topic: str,
+    partition: int | None,
+    offset: int | None,
+    key: Any,
+    payload: bytes | Message | None,
+    article_id: str | None = None,
+) -> DeadLetter:
+    """The dead letter of a handler failure: a ``WirewatchError`` keeps its reason, anything else is a bug."""
+    if isinstance(exc, WirewatchError):
+        reason, error = exc.reason, str(exc)
+    else:
+        reason, error = "unexpected_error", f"{type(exc).__name__}: {exc}"
+    return dead_letter_from(
+        service,
+        reason,
+        error,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key,
+        payload=payload,
+        article_id=article_id,
+    )
+
+
 def article_id_of(value: Any) -> str | None:
     for attr in ("article_id",):
         got = getattr(value, attr, None)
@@ -231,13 +260,11 @@ async def process_one(
                     result = await result
                 produced = list(result)
             except Exception as exc:  # any failure becomes a dead letter, never a crash
-                expected = isinstance(exc, WirewatchError)
-                if not expected:
+                if not isinstance(exc, WirewatchError):
                     log.exception("handler_failed")
-                letter = dead_letter_from(
+                letter = failure_letter(
                     service,
-                    exc.reason if isinstance(exc, WirewatchError) else "unexpected_error",
-                    str(exc) if expected else f"{type(exc).__name__}: {exc}",
+                    exc,
                     payload=value,
                     key=key,
                     article_id=article_id,
