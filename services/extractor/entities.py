@@ -129,7 +129,7 @@ class EntityResolver:
         return canon
 
     def _with_canonical_place(self, kind: EntityKind, text: str) -> Canonical | None:
-        """"Kiev Oblast" → "Kyiv Oblast": a known place variant leading a longer name is respelled."""
+        """ "Kiev Oblast" → "Kyiv Oblast": a known place variant leading a longer name is respelled."""
         words = text.split()
         if len(words) < 2:
             return None

@@ -95,9 +95,7 @@ def _article_now(found: Sequence[Found], ref: Reference) -> date | None:
     return max(days) if days else None
 
 
-def pick_event_date(
-    text: str, found: Sequence[Found], ref: Reference, title: str | None = None
-) -> EventDate | None:
+def pick_event_date(text: str, found: Sequence[Found], ref: Reference, title: str | None = None) -> EventDate | None:
     """The best-supported day among the article's day-precise mentions, or ``None``.
 
     Dates in the title (when the text does not repeat it) count double: a

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -28,6 +29,7 @@ MAX_WORDS = 3
 LEAD_CHARS = 700
 
 
+@lru_cache(maxsize=1 << 16)
 def lemma(word: str) -> str:
     """A crude lemma (lowercase, plural and possessive stripped): enough to count "talks" with "talk"."""
     w = word.lower().replace("’", "'")

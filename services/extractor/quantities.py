@@ -9,7 +9,7 @@ scale words, number words and compound durations, and it is fast.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from shared.contracts import Quantity
 
@@ -69,12 +69,30 @@ _NUMBER = re.compile(
     r"(?P<hyph>-(?=[a-z]))?"
     r"(?(hyph)|(?![A-Za-z]))"
 )
+#: Where a number itself can start (the ``num`` alternatives of ``_NUMBER``); cheap to scan for.
+_NUMBER_CORE = re.compile(rf"(?<![\w.,:/])\d|\b(?i:{_WORD_NUM})\b")
+#: Longest qualifier + currency + spacing that can precede a number in one ``_NUMBER`` match.
+_MAX_PREFIX = max(len(q) for q in QUALIFIERS) + 40
 _NEXT_WORD = re.compile(r"\s*([A-Za-z][A-Za-z.'-]*)")
 _DURATION = re.compile(
     rf"\b(?P<a>\d+|{_DURATION_NUM})\s+(?P<u1>hours?|minutes?)\s+and\s+(?P<b>\d+|{_DURATION_NUM})\s+(?P<u2>minutes?|seconds?)\b",
     re.IGNORECASE,
 )
 _ORDINAL_AFTER = re.compile(r"^(?:st|nd|rd|th)\b")
+
+
+def _number_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_NUMBER.finditer(text)``, found faster: the pattern's optional leading
+    qualifier makes the engine try it at every position, so each search starts only a short way
+    before the next place a number can start (no match can start earlier: every match holds a
+    number, and what may precede it is at most ``_MAX_PREFIX`` characters)."""
+    end = 0
+    while (core := _NUMBER_CORE.search(text, end)) is not None:
+        m = _NUMBER.search(text, max(end, core.start() - _MAX_PREFIX))
+        if m is None:
+            return
+        yield m
+        end = max(m.end(), m.start() + 1)
 
 
 def _number(raw: str) -> float | None:
@@ -137,7 +155,7 @@ def find_quantities(text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[
         smaller = "minute" if m.group("u1").lower().startswith("hour") else "second"
         out.append(Quantity(text=m.group(0), value=a * 60 + b, unit=smaller, start=m.start(), end=m.end()))
         taken.append((m.start(), m.end()))
-    for m in _NUMBER.finditer(text):
+    for m in _number_matches(text):
         start, num_end = m.start(), m.end()
         raw = m.group("num")
         if overlaps(start, num_end) or _ORDINAL_AFTER.match(text, m.end("num")):
@@ -165,9 +183,7 @@ def find_quantities(text: str, exclude: Sequence[tuple[int, int]] = ()) -> list[
         qualifier = m.group("qual").lower() if m.group("qual") else post
         if m.group("high"):
             qualifier = f"{qualifier} range" if qualifier else "range"
-        out.append(
-            Quantity(text=text[start:end], value=value, unit=unit, qualifier=qualifier, start=start, end=end)
-        )
+        out.append(Quantity(text=text[start:end], value=value, unit=unit, qualifier=qualifier, start=start, end=end))
         taken.append((start, end))
     out.sort(key=lambda q: q.start)
     return out

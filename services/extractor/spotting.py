@@ -1,10 +1,9 @@
 """Exact-string spotting of names the model missed or did not see.
 
 Why: the small NER model misses well-known names in short or odd sentences
-("Separatists in the Donbass region accused Kyiv…"), and when the model only
-reads the first part of a long article (``Extractor(ner_chars=…)``), names it
-found there recur later. Both are fixed by finding known surface forms as whole
-words: the alias table's names (a gazetteer) and the model's own finds.
+("Separatists in the Donbass region accused Kyiv…"). That is fixed by finding
+known surface forms as whole words: the alias table's names (a gazetteer), or
+any other table of names the caller builds a :class:`Spotter` from.
 """
 
 from __future__ import annotations
@@ -18,10 +17,54 @@ from shared.contracts import EntityKind
 #: Words that may precede a name without being part of it ("President Putin", "in Kyiv").
 _TITLE_WORDS = frozenset(
     {
-        "president", "prime", "minister", "secretary", "chancellor", "spokesman", "spokeswoman", "spokesperson",
-        "foreign", "defence", "defense", "mr", "mrs", "ms", "dr", "general", "the", "in", "at", "of", "from",
-        "to", "and", "or", "with", "for", "by", "on", "as", "but", "while", "when", "after", "before", "said",
-        "says", "told", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our",
+        "president",
+        "prime",
+        "minister",
+        "secretary",
+        "chancellor",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "foreign",
+        "defence",
+        "defense",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "general",
+        "the",
+        "in",
+        "at",
+        "of",
+        "from",
+        "to",
+        "and",
+        "or",
+        "with",
+        "for",
+        "by",
+        "on",
+        "as",
+        "but",
+        "while",
+        "when",
+        "after",
+        "before",
+        "said",
+        "says",
+        "told",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "his",
+        "her",
+        "their",
+        "our",
     }
 )
 MIN_GAZETTEER_CHARS = 4
@@ -40,7 +83,7 @@ def _next_word(text: str, end: int) -> str:
 def _part_of_longer_name(text: str, start: int, end: int) -> bool:
     """Whether the hit is glued to other capitalised words ("Latin America", "Moscow Exchange")."""
     prev, nxt = _prev_word(text, start), _next_word(text, end)
-    sentence_start = not text[:start].rstrip(" \t") or text[:start].rstrip(" \t")[-1] in ".!?\n\"“"
+    sentence_start = not text[:start].rstrip(" \t") or text[:start].rstrip(" \t")[-1] in '.!?\n"“'
     if prev and prev[0].isupper() and prev.lower().rstrip(".") not in _TITLE_WORDS and not sentence_start:
         return True
     return bool(nxt and nxt[0].isupper() and nxt.lower() not in _TITLE_WORDS)

@@ -55,7 +55,7 @@ _PAST_CUE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?]['\"”’]?\s+(?=[A-Z\"“‘])|\n")
-_QUOTES = "\"“”"
+_QUOTES = '"“”'
 
 #: Prepositions that introduce a date but are not part of it ("in June" → "June").
 _PREPOSITION = re.compile(r"(?i:in|on|since|until|till|by|from|during|for|of|before|after)\s+")
@@ -381,8 +381,10 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
     ),
     (re.compile(rf"\b{_MOD}{_WEEKDAY}{_PART}\b"), _Resolver.weekday),
     (
-        re.compile(r"\b(?:(?i:early|late|mid-?|end of|beginning of)\s+)?(?P<pmod>(?i:this|next|last|past|coming))\s+"
-                   r"(?P<punit>(?i:week|weekend|month|year))\b"),
+        re.compile(
+            r"\b(?:(?i:early|late|mid-?|end of|beginning of)\s+)?(?P<pmod>(?i:this|next|last|past|coming))\s+"
+            r"(?P<punit>(?i:week|weekend|month|year))\b"
+        ),
         _Resolver.relative_period,
     ),
     (re.compile(rf"\b(?i:in\s+)?{_NUM}\s+{_UNIT}(?:\s+(?i:ago)|(?<=s)\s+(?i:from now))?\b"), _Resolver.offset),

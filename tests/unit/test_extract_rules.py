@@ -229,8 +229,9 @@ def test_reference_prefers_real_publication_time() -> None:
     pub = datetime(2022, 2, 12, 2, 46, tzinfo=UTC)
     art = CleanArticle(article_id="a", text="x", published_at=pub, published_at_source=DateSource.TEXT_STAMP)
     assert reference_for(art, art.text).reliable
-    fetched_only = CleanArticle(article_id="b", text="In 2021 x", published_at=pub,
-                                published_at_source=DateSource.FETCH_TIME)
+    fetched_only = CleanArticle(
+        article_id="b", text="In 2021 x", published_at=pub, published_at_source=DateSource.FETCH_TIME
+    )
     ref = reference_for(fetched_only, fetched_only.text)
     assert not ref.reliable and ref.anchor_year == 2021
     undated = CleanArticle(article_id="c", text="x")
@@ -327,3 +328,16 @@ def test_attributed_dates_and_title_dates() -> None:
     assert event is not None and event.date == date(2022, 2, 12)
     without_title = pick_event_date(text, find_temporals(text, SAT), SAT)
     assert without_title is not None and without_title.confidence < event.confidence
+
+
+_QTY_TOKENS = ["more than", "$", "5", "1,35,000", "one", "two-hour", " ", "  ", "troops", "3rd", "per cent", "%",
+               "about", "US$", "Rs.", "million", "-", "7", "x", ",", ".", "\n", "nearly", "10:30"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_QTY_TOKENS), max_size=40))
+def test_fast_number_scan_finds_what_the_full_scan_finds(tokens: list[str]) -> None:
+    from services.extractor.quantities import _NUMBER, _number_matches  # noqa: PLC0415
+
+    text = "".join(tokens)
+    full = [(m.span(), m.groupdict()) for m in _NUMBER.finditer(text)]
+    assert [(m.span(), m.groupdict()) for m in _number_matches(text)] == full

@@ -151,3 +151,14 @@ def test_acceptance_through_the_cleaner(extractor: Extractor) -> None:
         event = got[prefix].event_date
         assert event is not None and event.date == date(2022, 2, 12), (prefix, event)
     assert [got[p].tense for p in ("000", "001", "003")] == [Tense.ANNOUNCED, Tense.ANNOUNCED, Tense.REPORTED]
+
+
+def test_focused_reading_finds_the_entities_of_reading_everything(enriched: dict[str, EnrichedArticle]) -> None:
+    """The default reads only the words around capitalised ones; on the seeds it must find the
+    same leading entities, with the same mention counts, as the model reading every word."""
+    whole = Extractor(ner_context=0)
+    for prefix, focused in enriched.items():
+        full = whole.extract(seed_article(prefix))
+        want = {(e.id, e.count) for e in full.entities[:10]}
+        got = {(e.id, e.count) for e in focused.entities}
+        assert want <= got, (prefix, want - got)
