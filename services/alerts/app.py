@@ -61,4 +61,3 @@ async def handle(event: EventUpdate) -> list[Message]:
 @app.agent(source)
 async def watch_events(stream: faust.StreamT[Any]) -> None:
     await run_stage(SERVICE, outputs, handle, stream.events(), EventUpdate)
-

@@ -93,9 +93,7 @@ def parse_config(data: dict[str, Any], origin: str = "<alerts config>") -> Alert
     try:
         return AlertsConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"{origin}: {problems}") from exc
 
 

@@ -177,9 +177,7 @@ async def test_change_events_fire_on_change_heartbeat_and_stop_on_disconnect() -
     async def disconnected() -> bool:
         return next(left)
 
-    frames = [
-        f async for f in change_events(version, disconnected, interval_s=0.001, duration_s=60, heartbeat_s=0.0)
-    ]
+    frames = [f async for f in change_events(version, disconnected, interval_s=0.001, duration_s=60, heartbeat_s=0.0)]
     changed = [f for f in frames if "event: changed" in f]
     assert [f.split("\n")[0] for f in changed] == ["id: v1", "id: v2"]
     assert ": keepalive\n\n" in frames and len(frames) == 6  # retry + 5 polls, then the client left
