@@ -84,7 +84,10 @@ def _stamp_line(text: str, start: int, end: int) -> bool:
 
 
 def _article_now(found: Sequence[Found], ref: Reference) -> date | None:
-    """The article's own time: its publication day, else the latest explicit full date it writes."""
+    """The article's own time: its publication day, else the latest explicit full date it writes,
+    but no earlier than the latest year it mentions (``ref.anchor_year``, never after the fetch
+    year): an obituary that writes only "born on April 22, 1923" in full and mentions 2005 is
+    not from 1923, so that birth date counts as background."""
     if ref.reliable:
         return ref.today
     days = [
@@ -92,6 +95,8 @@ def _article_now(found: Sequence[Found], ref: Reference) -> date | None:
         for f in found
         if f.mention.precision in _DAY_PRECISIONS and (f.kind == "absolute" or f.weekday_checked)
     ]
+    if ref.anchor_year is not None:
+        days.append(date(ref.anchor_year, 1, 1))
     return max(days) if days else None
 
 

@@ -16,7 +16,7 @@ from services.extractor.logic import Extractor, reference_for
 from services.extractor.names import AliasTable, default_aliases, person_key, plain_key
 from services.extractor.quantities import find_quantities
 from services.extractor.spotting import Spotter
-from services.extractor.temporal import Reference, find_temporals, nearest_year
+from services.extractor.temporal import Reference, find_temporals, latest_year, nearest_year
 from shared.contracts import CleanArticle, DateSource, EntityKind, Precision, Tense
 from shared.errors import RejectedInput
 
@@ -341,3 +341,18 @@ def test_fast_number_scan_finds_what_the_full_scan_finds(tokens: list[str]) -> N
     text = "".join(tokens)
     full = [(m.span(), m.groupdict()) for m in _NUMBER.finditer(text)]
     assert [(m.span(), m.groupdict()) for m in _number_matches(text)] == full
+
+
+def test_a_birth_date_is_background_in_an_undated_obituary() -> None:
+    """The only full date is the birth date; the years the text mentions say the article is
+    from 2008 at the earliest, so the birth date must not become a trusted event date."""
+    text = (
+        "Pin-up icon Bettie Page died on Thursday in Los Angeles. She was 85. Page was born on "
+        "April 22, 1923, in Nashville. Her photographs of the 1950s were rediscovered in 2008."
+    )
+    ref = Reference(UNDATED.moment, "fetched_at", False, None, latest_year(text, UNDATED.moment.year))
+    event = pick_event_date(text, find_temporals(text, ref), ref)
+    assert event is None or event.date.year != 1923 or event.confidence < 0.5
+    no_anchor = Reference(UNDATED.moment, "fetched_at", False)
+    before = pick_event_date(text, find_temporals(text, no_anchor), no_anchor)
+    assert before is not None and before.date == date(1923, 4, 22) and before.confidence >= 0.5
