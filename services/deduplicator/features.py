@@ -199,6 +199,18 @@ def event_weekday(article: EnrichedArticle) -> int | None:
     return None
 
 
+#: Entity kinds the small NER model confuses with each other ("Maurice Cheeks" tagged as a
+#: place in one article, a person in the next): they are compared by name alone.
+_NAMED_KINDS = frozenset({"person", "org", "place"})
+
+
+def entity_key(entity_id: str) -> str:
+    """The key an entity is compared by: ``name:<slug>`` for people, organisations and places
+    (one name, whatever kind the model gave it), the id itself for groups and other kinds."""
+    kind, sep, name = entity_id.lower().partition(":")
+    return f"name:{name}" if sep and kind in _NAMED_KINDS else entity_id.lower()
+
+
 def _url_key(url: str | None) -> str | None:
     if not url:
         return None
@@ -235,7 +247,8 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
         if not ent.id:
             continue
         weight = 0.25 + ent.salience if ent.salience > 0 else min(1.0, 0.25 + 0.15 * ent.count)
-        entities[ent.id.lower()] = max(entities.get(ent.id.lower(), 0.0), weight)
+        key = entity_key(ent.id)
+        entities[key] = max(entities.get(key, 0.0), weight)
 
     phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
     # an unanchored date (resolved against the fetch time of an undated article) can be off by

@@ -146,7 +146,9 @@ def score_event(
     return Score(max(0.0, total) * factor * decay, content, ents, phr, factor, decay)
 
 
-_PARTICIPANT_KINDS = ("person:", "org:", "place:")
+#: "name:" is what features.entity_key gives people, organisations and places; the kinds
+#: themselves are still read from state written before that.
+_PARTICIPANT_KINDS = ("name:", "person:", "org:", "place:")
 
 
 @lru_cache(maxsize=1 << 16)

@@ -86,3 +86,18 @@ def test_no_merge_of_events_led_by_different_participants() -> None:
     assert bridge.event_decision is EventDecision.JOINED
     assert bridge.merged_event_ids == []
     assert d.event_of("a") != d.event_of("b")
+
+
+def test_an_entity_mislabelled_by_kind_is_still_the_same_entity() -> None:
+    """The model tags "Maurice Cheeks" as a person in one article and a place in the next: the
+    deduplicator compares people, organisations and places by name, groups stay apart."""
+    from services.deduplicator.features import entity_key, featurize  # noqa: PLC0415
+
+    assert entity_key("person:maurice-cheeks") == entity_key("place:maurice-cheeks") == "name:maurice-cheeks"
+    assert entity_key("org:76ers") == "name:76ers"
+    assert entity_key("group:american") == "group:american"
+    text = "The coach was fired after the loss, the team said on Monday."
+    ents = [Entity(id="place:maurice-cheeks", name="Maurice Cheeks", kind=EntityKind.PLACE, count=2, salience=0.8)]
+    article = EnrichedArticle(article=CleanArticle(article_id="a", text=text, fetched_at=T0), entities=ents)
+    assert featurize(article, CFG).entities == {"name:maurice-cheeks": 1.05}
+    assert not participants_differ({"name:maurice-cheeks": 1.0}, {"person:maurice-cheeks": 1.0}, CFG)
