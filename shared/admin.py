@@ -36,10 +36,7 @@ async def ensure_topics(settings: BaseServiceSettings, names: list[str] | None =
         existing = set(await admin.list_topics())
         missing = [n for n in wanted if n not in existing]
         if missing:
-            new = [
-                NewTopic(n, counts[n], settings.topic_replication, topic_configs=topic_configs(n))
-                for n in missing
-            ]
+            new = [NewTopic(n, counts[n], settings.topic_replication, topic_configs=topic_configs(n)) for n in missing]
             with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile by another worker
                 await admin.create_topics(new)
         return missing
