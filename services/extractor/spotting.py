@@ -15,58 +15,12 @@ from services.extractor.entities import RawMention
 from shared.contracts import EntityKind
 
 #: Words that may precede a name without being part of it ("President Putin", "in Kyiv").
-_TITLE_WORDS = frozenset(
-    {
-        "president",
-        "prime",
-        "minister",
-        "secretary",
-        "chancellor",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "foreign",
-        "defence",
-        "defense",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "general",
-        "the",
-        "in",
-        "at",
-        "of",
-        "from",
-        "to",
-        "and",
-        "or",
-        "with",
-        "for",
-        "by",
-        "on",
-        "as",
-        "but",
-        "while",
-        "when",
-        "after",
-        "before",
-        "said",
-        "says",
-        "told",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "its",
-        "his",
-        "her",
-        "their",
-        "our",
-    }
-)
+_TITLE_WORDS = frozenset({
+    "president", "prime", "minister", "secretary", "chancellor", "spokesman", "spokeswoman", "spokesperson",
+    "foreign", "defence", "defense", "mr", "mrs", "ms", "dr", "general", "the", "in", "at", "of", "from",
+    "to", "and", "or", "with", "for", "by", "on", "as", "but", "while", "when", "after", "before", "said",
+    "says", "told", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our",
+})  # fmt: skip
 MIN_GAZETTEER_CHARS = 4
 
 
