@@ -39,17 +39,16 @@ class Focus:
     """The text the model reads and how its offsets map back to the original."""
 
     text: str
-    #: (start in ``text``, start in the original) of each window, in order
-    starts: tuple[tuple[int, int], ...]
+    #: where each window starts in ``text``, in order
+    starts: tuple[int, ...]
     #: the windows' (start, end) in the original text
     windows: tuple[tuple[int, int], ...]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``text`` back to the original; a span running past its window is cut there."""
-        i = max(0, bisect_right(self.starts, (start, float("inf"))) - 1)
-        focus_start, orig_start = self.starts[i]
-        win_end = self.windows[i][1]
-        begin = orig_start + (start - focus_start)
+        i = max(0, bisect_right(self.starts, start) - 1)
+        orig_start, win_end = self.windows[i]
+        begin = orig_start + (start - self.starts[i])
         return begin, min(win_end, begin + (end - start))
 
 
@@ -68,7 +67,7 @@ def _cased_enough(text: str) -> bool:
 
 def focus(text: str, context: int) -> Focus:
     """The windows of ``text`` worth reading: ``context`` words either side of every capitalised word."""
-    whole = Focus(text, ((0, 0),), ((0, len(text)),))
+    whole = Focus(text, (0,), ((0, len(text)),))
     if context <= 0 or not _cased_enough(text):
         return whole
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
@@ -88,14 +87,14 @@ def focus(text: str, context: int) -> Focus:
         else:
             windows.append([start, end])
     if not windows:
-        return Focus("", ((0, 0),), ((0, 0),))
+        return Focus("", (0,), ((0, 0),))
     if len(windows) == 1 and windows[0] == [words[0][0], words[-1][1]]:
         return whole
     parts: list[str] = []
-    starts: list[tuple[int, int]] = []
+    starts: list[int] = []
     pos = 0
     for start, end in windows:
-        starts.append((pos, start))
+        starts.append(pos)
         parts.append(text[start:end])
         pos += end - start + len(SEPARATOR)
     return Focus(SEPARATOR.join(parts), tuple(starts), tuple((s, e) for s, e in windows))

@@ -63,12 +63,12 @@ class Spotter:
                     surfaces.setdefault(name, kind)
         return cls(surfaces)
 
-    def spot(self, text: str, taken: Sequence[RawMention], start: int = 0) -> list[RawMention]:
+    def spot(self, text: str, taken: Sequence[RawMention]) -> list[RawMention]:
         if self.pattern is None:
             return []
         claimed = sorted((m.start, m.end) for m in taken)
         found: list[RawMention] = []
-        for match in self.pattern.finditer(text, start):
+        for match in self.pattern.finditer(text):
             s, e = match.span()
             if any(cs < e and s < ce for cs, ce in claimed) or _part_of_longer_name(text, s, e):
                 continue
