@@ -26,6 +26,7 @@ from shared.errors import WirewatchError
 from shared.health import install_health
 from shared.logging import configure_logging
 from shared.metrics import METRICS
+from shared.seekfence import install as install_seek_fence
 from shared.settings import BaseServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -48,6 +49,7 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
     """
     global _topic_prefix
     _topic_prefix = settings.topic_prefix
+    install_seek_fence()  # faust's fetch loop must not skip records after a rebalance seek
     configure_logging(settings.log_level, settings.log_format, service=service)
     register_codecs(settings.max_message_bytes)
     broker_credentials = None
@@ -307,3 +309,60 @@ async def run_stage(
             offset=message.offset,
             key=message.key,
         )
+
+
+BatchHandler = Callable[[Sequence[Any]], Sequence[Sequence[Message] | Exception]]
+
+
+async def run_batched_stage(
+    service: str,
+    outputs: Outputs,
+    handler: BatchHandler,
+    stream: faust.StreamT[Any],
+    model: type[Message],
+    *,
+    max_batch: int,
+    within_s: float,
+) -> None:
+    """Like :func:`run_stage`, for a handler that is cheaper per message on a batch.
+
+    Up to ``max_batch`` events are taken (waiting at most ``within_s`` for a batch
+    to fill) *without* acknowledging them; the handler returns one result per
+    value (its messages, or the exception that becomes that value's dead letter);
+    each event is acknowledged only after its outputs are on the broker. A worker
+    stopped or killed mid-batch leaves the batch unacknowledged: it is redelivered
+    (at-least-once), never skipped. ``take_events`` would not do: it acknowledges
+    the whole buffer when the agent is cancelled.
+    """
+    async for events in stream.noack_take(max_batch, within=within_s):
+        values = []
+        for event in events:
+            value = event.value
+            values.append(decode(model, value) if value is None or isinstance(value, bytes) else value)
+        good = [v for v in values if not isinstance(v, Undecodable)]
+        results = iter(handler(good) if good else [])
+        for event, value in zip(events, values, strict=True):
+            result = None if isinstance(value, Undecodable) else next(results)
+            message = event.message
+            await process_one(
+                service,
+                outputs,
+                _replay(result),
+                value,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=message.key,
+            )
+            await stream.ack(event)
+
+
+def _replay(result: Sequence[Message] | Exception | None) -> Handler:
+    """A handler that hands back a result computed for the whole batch (or raises its exception)."""
+
+    def handler(_value: Any) -> Sequence[Message]:
+        if isinstance(result, Exception):
+            raise result
+        return result or []
+
+    return handler

@@ -1,0 +1,127 @@
+"""A guard for faust's fetch loop against seeks that land while it walks a batch.
+
+faust's fetch loop (``Consumer._drain_messages``) remembers, per partition, the
+last offset it read (``_read_offset``): a later record below it is dropped as
+already read, and a jump above it is recorded as a log gap that the next commit
+counts as processed. A rebalance seeks each partition back to its committed
+offset and resets that memory. Two things done by the loop *after* such a seek
+can still come from a record fetched *before* it:
+
+* the loop is still walking the old batch: the next stale record (71) jumps
+  above the reset offset (64), so 65..70 become a "gap" and the re-fetched
+  64..70 are then dropped as already read;
+* the loop was awaiting the delivery of a record (71) when the seek came: it
+  then writes 71 as the read offset over the seek's 64, with the same effect.
+
+Either way a run of records is neither processed nor redelivered, and the
+commit moves past them (the fault suite lost 7 articles so). This mixin tags
+every record with the partition's *seek epoch* when its batch was fetched; a
+stale record may still be delivered (a duplicate, which every stage tolerates),
+but it can no longer move the read offset nor declare a gap. Nothing is ever
+dropped by the guard itself, so it cannot stall a partition.
+
+``install()`` makes faust's Kafka transport use the guarded consumer; it is
+called by :func:`shared.streaming.make_app`. ``tests/unit/test_seek_fence.py``
+replays both races through faust's own loop.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from faust.transport.consumer import ensure_TP
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+
+
+class FencedOffsets(defaultdict[TP, int | None]):
+    """The read-offset map: a write for a record fetched before the latest seek is ignored.
+
+    ``update()`` (used by faust's ``perform_seek``) bypasses ``__setitem__`` on a
+    dict subclass, so seeks always land.
+    """
+
+    def __init__(self, fence: SeekFence) -> None:
+        super().__init__(lambda: None)
+        self._fence = fence
+
+    def __setitem__(self, tp: TP, offset: int | None) -> None:
+        if self._fence._stale_write(tp, offset):
+            return
+        super().__setitem__(tp, offset)
+
+
+class SeekFence:
+    """Mixin for a faust ``Consumer``: see the module docstring."""
+
+    _read_offset: Any
+
+    def _init_fence(self) -> None:
+        self._seek_epoch: defaultdict[TP, int] = defaultdict(int)
+        self._batch_epoch: dict[TP, int] = {}
+        self._inflight: dict[TP, tuple[int, int]] = {}
+        offsets = FencedOffsets(self)
+        offsets.update(getattr(self, "_read_offset", {}) or {})
+        self._read_offset = offsets
+
+    def _stale(self, tp: TP) -> bool:
+        inflight = self._inflight.get(tp)
+        return inflight is not None and inflight[1] != self._seek_epoch[tp]
+
+    def _stale_write(self, tp: TP, offset: int | None) -> bool:
+        inflight = self._inflight.get(tp)
+        return inflight is not None and inflight[0] == offset and inflight[1] != self._seek_epoch[tp]
+
+    def _bump(self, partitions: Any) -> None:
+        for tp in partitions:
+            self._seek_epoch[tp] += 1
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        """As faust's ``seek``, with the epoch bumped around it; the new read offset always lands."""
+        tp = ensure_TP(partition)
+        self._bump([tp])
+        await self._seek(tp, offset)  # type: ignore[attr-defined]
+        self._bump([tp])
+        dict.__setitem__(self._read_offset, tp, offset if offset else None)
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        # faust's perform_seek (the rebalance path) seeks through here, then resets
+        # the read offsets with update(); bump before the seek so that a record
+        # fetched meanwhile counts as stale rather than fresh.
+        self._bump(self._read_offset.keys())
+        committed: Mapping[TP, int] = await super().seek_to_committed()  # type: ignore[misc]
+        self._bump(committed.keys())
+        return committed
+
+    async def _wait_next_records(self, timeout: float) -> Any:
+        got = await super()._wait_next_records(timeout)  # type: ignore[misc]
+        self._batch_epoch = dict(self._seek_epoch)
+        return got
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        epochs: dict[TP, int] | None = None
+        async for tp, message in super().getmany(timeout):  # type: ignore[misc]
+            if epochs is None:
+                epochs = self._batch_epoch
+            self._inflight[tp] = (message.offset, epochs.get(tp, 0))
+            yield tp, message
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        if self._stale(tp):
+            return
+        await super()._add_gap(tp, offset_from, offset_to)  # type: ignore[misc]
+
+
+class FencedConsumer(SeekFence, faust_aiokafka.Consumer):
+    """faust's aiokafka consumer with the seek fence."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_fence()
+
+
+def install() -> None:
+    """Make faust's Kafka transport build :class:`FencedConsumer` (idempotent)."""
+    faust_aiokafka.Transport.Consumer = FencedConsumer

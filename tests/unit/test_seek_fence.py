@@ -1,0 +1,150 @@
+"""The seek fence (shared/seekfence.py) through faust's own fetch loop.
+
+Each scenario runs faust's ``Consumer._drain_messages`` over scripted batches
+with a rebalance seek back to the committed offset 64 landing at a chosen
+moment. Without the fence faust loses records in both (the loss the fault suite
+saw); with it every offset from 64 on is delivered and no gap is declared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from faust.transport import consumer as fc
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+from intervaltree import IntervalTree  # type: ignore[import-untyped]
+
+from shared.seekfence import FencedConsumer, SeekFence, install
+
+TOPIC = "test.articles.enriched"
+PART = TP(TOPIC, 1)
+COMMITTED = 64
+
+
+class _Stopped:
+    def __init__(self) -> None:
+        self.flag = False
+
+    def is_set(self) -> bool:
+        return self.flag
+
+
+class _Loop:
+    """What ``_drain_messages`` reads from a faust consumer, with scripted batches and seeks."""
+
+    def __init__(self, batches: list[list[int]], seek_at: int, during_delivery: bool) -> None:
+        self._read_offset: Any = defaultdict(lambda: None)
+        self._read_offset[PART] = batches[0][0] - 1  # read up to the batch, committed up to 64
+        self._committed_offset: defaultdict[TP, int | None] = defaultdict(lambda: COMMITTED)
+        self._gap: defaultdict[TP, IntervalTree] = defaultdict(IntervalTree)
+        self._stopped = _Stopped()
+        self._commit_every = None
+        self.diag = SimpleNamespace(set_flag=lambda _f: None, unset_flag=lambda _f: None)
+        self.app = SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda _t: True))
+        self.suspend_flow = asyncio.Event()
+        self.should_stop = False
+        self.consumer_stopped_errors = ()
+        quiet = lambda *_a, **_k: None  # noqa: E731
+        self.log = SimpleNamespace(dev=quiet, info=quiet, exception=quiet)
+        self.delivered: list[int] = []
+        self._batches = batches
+        self._seek_at: int | None = seek_at
+        self._during_delivery = during_delivery
+
+    async def _rebalance(self) -> None:
+        self._seek_at = None
+        await fc.Consumer.perform_seek(self)  # type: ignore[arg-type]
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        await asyncio.sleep(0)
+        return {PART: COMMITTED}
+
+    async def _seek(self, partition: TP, offset: int) -> None:
+        await asyncio.sleep(0)
+
+    _add_gap = fc.Consumer._add_gap
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def wait_first(self, first: Any, other: Any) -> None:
+        other.close()
+        await first
+
+    async def callback(self, message: Any) -> None:
+        if self._during_delivery and message.offset == self._seek_at:
+            await self._rebalance()  # the seek lands while this record is being delivered
+        self.delivered.append(message.offset)
+
+    async def _wait_next_records(self, timeout: float) -> Any:
+        await asyncio.sleep(0)
+        return (self._batches.pop(0) if self._batches else None), None
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        batch, _ = await self._wait_next_records(timeout)
+        if batch is None:
+            self._stopped.flag = True
+            return
+        for offset in batch:
+            if not self._during_delivery and offset == self._seek_at:
+                await self._rebalance()  # the seek lands while the loop walks an older batch
+            yield PART, SimpleNamespace(offset=offset, topic=TOPIC, key=None, value=None)
+
+
+class _Fenced(SeekFence, _Loop):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._init_fence()
+
+
+# (batches, the offset the seek lands on, whether it lands during that record's delivery)
+SCENARIOS = {
+    "seek_mid_batch": ([[71, 72, 73], list(range(64, 75))], 71, False),
+    "seek_during_delivery": ([[70, 71, 72], list(range(64, 75))], 71, True),
+}
+
+
+def _run(loop: _Loop) -> _Loop:
+    asyncio.run(fc.Consumer._drain_messages(loop, SimpleNamespace(_stopped=_Stopped())))  # type: ignore[arg-type]
+    return loop
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_faust_alone_loses_records_after_the_seek(name: str) -> None:
+    batches, seek_at, during = SCENARIOS[name]
+    loop = _run(_Loop([list(b) for b in batches], seek_at, during))
+    missing = set(range(COMMITTED, 75)) - set(loop.delivered)
+    assert missing, "faust no longer loses records here: re-check whether the fence is still needed"
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_fence_delivers_every_record_from_the_committed_offset(name: str) -> None:
+    batches, seek_at, during = SCENARIOS[name]
+    loop = _run(_Fenced([list(b) for b in batches], seek_at, during))
+    assert set(range(COMMITTED, 75)) <= set(loop.delivered)
+    assert not loop._gap[PART]  # nothing counted as processed without being delivered
+    assert loop._read_offset[PART] == 74
+
+
+def test_fence_keeps_a_batch_without_seeks_unchanged() -> None:
+    loop = _run(_Fenced([[64, 65, 66], [67, 68]], -1, False))
+    assert loop.delivered == [64, 65, 66, 67, 68]
+    assert loop._read_offset[PART] == 68
+
+
+def test_fence_still_records_a_real_gap() -> None:
+    """A jump in a fresh batch (compaction, retention) is still a gap, as faust intends."""
+    loop = _run(_Fenced([[64, 65, 80]], -1, False))
+    assert loop.delivered == [64, 65, 80]
+    assert [(iv.begin, iv.end) for iv in loop._gap[PART]] == [(66, 81)]
+
+
+def test_install_makes_the_kafka_transport_build_the_fenced_consumer() -> None:
+    install()
+    assert faust_aiokafka.Transport.Consumer is FencedConsumer
