@@ -1,7 +1,8 @@
-"""Extractor wiring: articles.clean → Extractor.extract() → articles.enriched."""
+"""Extractor wiring: articles.clean → Extractor.extract_each() (batched) → articles.enriched."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import faust
@@ -9,7 +10,7 @@ import faust
 from services.extractor.logic import Extractor
 from services.extractor.settings import ExtractorSettings
 from shared.contracts import CleanArticle, EnrichedArticle, Message
-from shared.streaming import Outputs, make_app, run_stage, topic_for
+from shared.streaming import Outputs, make_app, run_batched_stage, topic_for
 
 SERVICE = "extractor"
 settings = ExtractorSettings()
@@ -27,10 +28,19 @@ def extractor() -> Extractor:
     return _extractor
 
 
-def handle(article: CleanArticle) -> list[Message]:
-    return [extractor().extract(article)]
+def handle_many(articles: Sequence[CleanArticle]) -> list[list[Message] | Exception]:
+    """One model pass for the batch; a failed article's exception becomes its dead letter."""
+    return [r if isinstance(r, Exception) else [r] for r in extractor().extract_each(articles)]
 
 
 @app.agent(source)
 async def extract_articles(stream: faust.StreamT[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events(), CleanArticle)
+    await run_batched_stage(
+        SERVICE,
+        outputs,
+        handle_many,
+        stream,
+        CleanArticle,
+        max_batch=settings.extractor_batch,
+        within_s=settings.extractor_batch_wait_s,
+    )

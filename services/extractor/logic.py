@@ -84,6 +84,42 @@ class Extractor:
         docs: Iterable[Any] = self.nlp.pipe((p.text for p in parts), batch_size=BATCH_SIZE)
         return [self._enrich(a, t, d, p) for a, t, d, p in zip(articles, texts, docs, parts, strict=True)]
 
+    def extract_each(self, articles: Sequence[CleanArticle]) -> list[EnrichedArticle | Exception]:
+        """Enrich a batch in one ``nlp.pipe`` pass, one result per article, in order.
+
+        An article that cannot be analysed gets its exception instead of a result
+        (the service turns it into that article's dead letter); the others are
+        unaffected. If the model itself fails mid-batch, the rest are retried one
+        at a time so that the failure is pinned on the article that caused it.
+        """
+        results: list[EnrichedArticle | Exception | None] = [None] * len(articles)
+        todo: list[tuple[int, CleanArticle, str]] = []
+        for i, article in enumerate(articles):
+            try:
+                todo.append((i, article, self.check(article)))
+            except RejectedInput as exc:
+                results[i] = exc
+        parts = [focus(text, self.ner_context) for _, _, text in todo]
+        docs = iter(self.nlp.pipe((p.text for p in parts), batch_size=BATCH_SIZE))
+        for n, ((i, article, text), part) in enumerate(zip(todo, parts, strict=True)):
+            try:
+                doc = next(docs)
+            except Exception:  # noqa: BLE001 - the model failed: the rest go one at a time
+                for j, rest, _ in todo[n:]:
+                    results[j] = self._extract_alone(rest)
+                break
+            try:
+                results[i] = self._enrich(article, text, doc, part)
+            except Exception as exc:  # noqa: BLE001 - one article's failure is that article's
+                results[i] = exc
+        return [r for r in results if r is not None]
+
+    def _extract_alone(self, article: CleanArticle) -> EnrichedArticle | Exception:
+        try:
+            return self.extract(article)
+        except Exception as exc:  # noqa: BLE001
+            return exc
+
     @staticmethod
     def check(article: CleanArticle) -> str:
         """The text to analyse (capped at ``MAX_CHARS``); ``RejectedInput`` when it has no words."""

@@ -19,3 +19,16 @@ class ExtractorSettings(BaseServiceSettings):
         "(lowercase prose away from any name is skipped: ~1.3x faster on name-dense news, ~2x on "
         "ordinary prose; keeps 99.6% of the top-10 entities); 0 = read the whole text",
     )
+    extractor_batch: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="articles per model pass (nlp.pipe); a batch is acknowledged article by article, "
+        "after each one's output is on the broker",
+    )
+    extractor_batch_wait_s: float = Field(
+        default=0.05,
+        gt=0,
+        le=5,
+        description="longest wait for a batch to fill before the articles taken so far are processed",
+    )

@@ -69,6 +69,51 @@ async def test_extractor_agent_enriches(sent: list[Message]) -> None:
     assert "place:kyiv" in {e.id for e in enriched[0].entities}
 
 
+async def test_extractor_agent_batches_and_dead_letters_per_article(sent: list[Message]) -> None:
+    """A batch with a good article, an empty one and undecodable bytes: one output each, in order."""
+    from services.cleaner.logic import clean  # noqa: PLC0415
+
+    good = [clean(_raw(n)) for n in ("000", "002")]
+    empty = good[0].model_copy(update={"article_id": "empty", "text": "12 34 -- !!"})
+    payloads = [encode(good[0]), encode(empty), b"\x00garbage", encode(good[1])]
+    async with extractor_app.extract_articles.test_context() as agent:
+        for payload in payloads:
+            await agent.put(payload, key=b"k")
+        for _ in range(400):  # the batch is flushed after extractor_batch_wait_s
+            if len(sent) >= len(payloads):
+                break
+            await asyncio.sleep(0.05)
+    assert [type(m).__name__ for m in sent] == ["EnrichedArticle", "DeadLetter", "DeadLetter", "EnrichedArticle"]
+    assert [m.article_id for m in sent if isinstance(m, EnrichedArticle)] == [g.article_id for g in good]
+    letters = [m for m in sent if isinstance(m, DeadLetter)]
+    assert [d.reason for d in letters] == ["empty_text", "invalid_json"]
+    assert letters[0].article_id == "empty"
+
+
+def test_extract_each_pins_a_model_failure_on_its_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the model fails mid-batch, the rest are retried alone: only the culprit fails."""
+    from services.cleaner.logic import clean  # noqa: PLC0415
+    from services.extractor.logic import load_extractor  # noqa: PLC0415
+
+    extractor = load_extractor()
+    articles = [clean(_raw(n)) for n in ("000", "001", "002")]
+    real_pipe = extractor.nlp.pipe
+
+    def failing_pipe(texts: Any, **kwargs: Any) -> Any:
+        texts = list(texts)
+        if len(texts) > 1:  # the batch pass dies after its first document
+            yield next(iter(real_pipe(texts[:1], **kwargs)))
+            raise RuntimeError("model crashed")
+        if "Peskow" in texts[0]:  # and, alone, 002 is the culprit
+            raise RuntimeError("model crashed on 002")
+        yield from real_pipe(texts, **kwargs)
+
+    monkeypatch.setattr(extractor.nlp, "pipe", failing_pipe)
+    results = extractor.extract_each(articles)
+    assert isinstance(results[0], EnrichedArticle) and isinstance(results[1], EnrichedArticle)
+    assert isinstance(results[2], RuntimeError)
+
+
 async def test_deduplicator_agents_route_then_assign_idempotently(sent: list[Message]) -> None:
     from services.cleaner.logic import clean  # noqa: PLC0415
     from services.extractor.logic import load_extractor  # noqa: PLC0415
