@@ -343,6 +343,25 @@ def test_fast_number_scan_finds_what_the_full_scan_finds(tokens: list[str]) -> N
     assert [(m.span(), m.groupdict()) for m in _number_matches(text)] == full
 
 
+_DATE_TOKENS = ["on", "On", "this", "next", "last", "the", "of", "in", "early", "end of", "mid-", "a couple of",
+                "Saturday", "Saturday,", "(Monday", "February", "Feb.", "Sept", "May", "Mayor", "Decision", "12",
+                "12th", "2022", "1999", "20221", "3", "days", "week", "months", "Years", "ago", "from now",
+                "yesterday", "Tomorrow", "tonight", "night", "morning", "today", "the day before", " ", "  ",
+                "\n", ",", ".", "-", "11:04", "am", "ET", "GMT", "2022-02-12"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_DATE_TOKENS), max_size=40), st.sampled_from(["", " ", "x"]))
+@settings(max_examples=300)
+def test_cued_date_scan_finds_what_finditer_finds(tokens: list[str], glue: str) -> None:
+    from services.extractor.temporal import PATTERNS, Scanner  # noqa: PLC0415
+
+    text = glue.join(tokens)
+    scanner = Scanner(text)
+    for pattern, _ in PATTERNS:
+        full = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in scanner.matches(pattern)] == full, pattern.pattern
+
+
 def test_a_birth_date_is_background_in_an_undated_obituary() -> None:
     """The only full date is the birth date; the years the text mentions say the article is
     from 2008 at the earliest, so the birth date must not become a trusted event date."""
