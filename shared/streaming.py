@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import faust
 import structlog
@@ -334,7 +334,8 @@ async def run_batched_stage(
     (at-least-once), never skipped. ``take_events`` would not do: it acknowledges
     the whole buffer when the agent is cancelled.
     """
-    async for events in stream.noack_take(max_batch, within=within_s):
+    # noack_take is on faust's Stream, not on the StreamT protocol agents are typed with
+    async for events in cast("faust.Stream[Any]", stream).noack_take(max_batch, within=within_s):
         values = []
         for event in events:
             value = event.value
