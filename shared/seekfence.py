@@ -28,12 +28,15 @@ replays both races through faust's own loop.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
+import structlog
 from faust.transport.consumer import ensure_TP
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
+
+log = structlog.get_logger(__name__)
 
 
 class FencedOffsets(defaultdict[TP, int | None]):
@@ -72,7 +75,12 @@ class SeekFence:
 
     def _stale_write(self, tp: TP, offset: int | None) -> bool:
         inflight = self._inflight.get(tp)
-        return inflight is not None and inflight[0] == offset and inflight[1] != self._seek_epoch[tp]
+        stale = inflight is not None and inflight[0] == offset and inflight[1] != self._seek_epoch[tp]
+        if stale:
+            log.info(
+                "seek_fence_kept_read_offset", tp=str(tp), stale_offset=offset, read_offset=self._read_offset.get(tp)
+            )
+        return stale
 
     def _bump(self, partitions: Any) -> None:
         for tp in partitions:
@@ -93,6 +101,7 @@ class SeekFence:
         self._bump(self._read_offset.keys())
         committed: Mapping[TP, int] = await super().seek_to_committed()  # type: ignore[misc]
         self._bump(committed.keys())
+        log.info("seek_to_committed", offsets={str(tp): off for tp, off in committed.items()})
         return committed
 
     async def _wait_next_records(self, timeout: float) -> Any:
@@ -106,12 +115,52 @@ class SeekFence:
             if epochs is None:
                 epochs = self._batch_epoch
             self._inflight[tp] = (message.offset, epochs.get(tp, 0))
+            read = self._read_offset.get(tp)
+            if read is not None and message.offset < read:  # faust will drop it as already read
+                log.info("record_below_read_offset", tp=str(tp), offset=message.offset, read_offset=read)
             yield tp, message
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         if self._stale(tp):
+            log.info("seek_fence_ignored_gap", tp=str(tp), gap_from=offset_from, gap_to=offset_to)
             return
+        # A gap is normal only on compacted or transactional topics; elsewhere it means
+        # records that will be committed without being processed: worth a warning.
+        log.warning("log_gap_declared", tp=str(tp), gap_from=offset_from, gap_to=offset_to)
         await super()._add_gap(tp, offset_from, offset_to)  # type: ignore[misc]
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """faust's next commit for ``tp``, but not past the committed offset's own record.
+
+        faust commits the first run of consecutive acked offsets when it starts at most one
+        past the committed offset (its test is ``min(acked) - committed > 1``): with
+        ``committed`` = 68 (the next record to read) and 69, 70 acked before 68, it commits
+        71 and 68 is lost if the worker dies before finishing it. Acks come out of order when
+        a record from before a seek is delivered again (above). On a delete-policy topic the
+        record at ``committed`` exists unless a log gap says otherwise (faust declares a
+        retention jump from ``committed + 1``), so the commit waits for it. Compacted topics,
+        where that record may be gone without a gap, keep faust's rule.
+        """
+        acked = self._acked[tp]  # type: ignore[attr-defined]
+        committed = self._committed_offset[tp]  # type: ignore[attr-defined]
+        if (
+            acked
+            and committed is not None
+            and min(acked) > committed
+            and not compacted(tp.topic)
+            and not self._gap[tp].overlaps(committed, committed + 2)  # type: ignore[attr-defined]
+        ):
+            return None
+        offset: int | None = super()._new_offset(tp)  # type: ignore[misc]
+        return offset
+
+
+def _changelog(topic: str) -> bool:
+    return topic.endswith("-changelog")
+
+
+#: Whether a topic is compacted (set by :func:`install`; faust's table changelogs always are).
+compacted: Callable[[str], bool] = _changelog
 
 
 class FencedConsumer(SeekFence, faust_aiokafka.Consumer):
@@ -122,6 +171,12 @@ class FencedConsumer(SeekFence, faust_aiokafka.Consumer):
         self._init_fence()
 
 
-def install() -> None:
-    """Make faust's Kafka transport build :class:`FencedConsumer` (idempotent)."""
+def install(is_compacted: Callable[[str], bool] | None = None) -> None:
+    """Make faust's Kafka transport build :class:`FencedConsumer` (idempotent).
+
+    ``is_compacted(topic)`` says which of the consumed topics are compacted (besides the
+    table changelogs); see :meth:`SeekFence._new_offset`.
+    """
+    global compacted
+    compacted = _changelog if is_compacted is None else (lambda t: _changelog(t) or is_compacted(t))
     faust_aiokafka.Transport.Consumer = FencedConsumer

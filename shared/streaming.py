@@ -19,6 +19,7 @@ from typing import Any, cast
 import faust
 import structlog
 
+from shared.admin import topic_configs
 from shared.codec import Undecodable, codec_name, decode, encode, register_codecs
 from shared.contracts import DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
@@ -49,7 +50,8 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
     """
     global _topic_prefix
     _topic_prefix = settings.topic_prefix
-    install_seek_fence()  # faust's fetch loop must not skip records after a rebalance seek
+    # faust's fetch loop must not skip records after a rebalance seek, nor commit past one in flight
+    install_seek_fence(lambda topic: topic_configs(topic)["cleanup.policy"] == "compact")
     configure_logging(settings.log_level, settings.log_format, service=service)
     register_codecs(settings.max_message_bytes)
     broker_credentials = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +20,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 from intervaltree import IntervalTree  # type: ignore[import-untyped]
 
+from shared import seekfence
 from shared.seekfence import FencedConsumer, SeekFence, install
 
 TOPIC = "test.articles.enriched"
@@ -148,3 +149,47 @@ def test_fence_still_records_a_real_gap() -> None:
 def test_install_makes_the_kafka_transport_build_the_fenced_consumer() -> None:
     install()
     assert faust_aiokafka.Transport.Consumer is FencedConsumer
+
+
+class _Commits:
+    """What faust's ``Consumer._new_offset`` reads: acked offsets, gaps, the committed offset."""
+
+    def __init__(self, acked: list[int], committed: int | None, gaps: Sequence[tuple[int, int]] = ()) -> None:
+        self._acked: defaultdict[TP, list[int]] = defaultdict(list, {PART: list(acked)})
+        self._acked_index: defaultdict[TP, set[int]] = defaultdict(set, {PART: set(acked)})
+        self._committed_offset: defaultdict[TP, int | None] = defaultdict(lambda: committed)
+        self._gap: defaultdict[TP, IntervalTree] = defaultdict(IntervalTree)
+        for begin, end in gaps:
+            self._gap[PART].addi(begin, end)
+
+    _new_offset = fc.Consumer._new_offset
+
+
+class _FencedCommits(SeekFence, _Commits):
+    pass
+
+
+def test_faust_alone_commits_past_the_committed_record_when_the_next_ones_are_acked_first() -> None:
+    assert fc.Consumer._new_offset(_Commits([69, 70], committed=68), PART) == 71  # type: ignore[arg-type]  # 68 never acked
+
+
+def test_fence_waits_for_the_committed_record() -> None:
+    commits = _FencedCommits([69, 70], committed=68)
+    assert commits._new_offset(PART) is None
+    commits._acked[PART].insert(0, 68)
+    commits._acked_index[PART].add(68)
+    assert commits._new_offset(PART) == 71
+
+
+def test_fence_lets_a_declared_gap_through() -> None:
+    """A retention jump: faust declares the gap from committed + 1; the commit may pass it."""
+    assert _FencedCommits([80, 81], committed=68, gaps=[(69, 80)])._new_offset(PART) == 82
+
+
+def test_fence_keeps_fausts_rule_on_compacted_topics() -> None:
+    before = seekfence.compacted
+    install(lambda topic: topic == TOPIC)
+    try:
+        assert _FencedCommits([69, 70], committed=68)._new_offset(PART) == 71  # 68 may be compacted away
+    finally:
+        seekfence.compacted = before
