@@ -121,13 +121,33 @@ class SeekFence:
             yield tp, message
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        """faust saw offset ``offset_to`` right after ``offset_from - 1``: skip the records between?
+
+        On a compacted topic, yes (they were compacted away). On a delete-policy topic only
+        those below the partition's log start offset are really gone (retention); any other
+        jump means the fetch position moved past records that exist, so they are fetched
+        again (a seek back) instead of being counted as processed.
+        """
         if self._stale(tp):
             log.info("seek_fence_ignored_gap", tp=str(tp), gap_from=offset_from, gap_to=offset_to)
             return
-        # A gap is normal only on compacted or transactional topics; elsewhere it means
-        # records that will be committed without being processed: worth a warning.
-        log.warning("log_gap_declared", tp=str(tp), gap_from=offset_from, gap_to=offset_to)
-        await super()._add_gap(tp, offset_from, offset_to)  # type: ignore[misc]
+        if compacted(tp.topic):
+            await super()._add_gap(tp, offset_from, offset_to)  # type: ignore[misc]
+            return
+        try:
+            earliest: int | None = (await self.earliest_offsets(tp))[tp]  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - without the log start, re-fetching is the safe side
+            log.warning("log_start_unknown", tp=str(tp), error=repr(exc)[:200])
+            earliest = None
+        if earliest is not None and earliest >= offset_to:
+            log.warning("log_gap_declared", tp=str(tp), gap_from=offset_from, gap_to=offset_to, log_start=earliest)
+            await super()._add_gap(tp, offset_from, offset_to)  # type: ignore[misc]
+            return
+        start = offset_from if earliest is None else max(offset_from, earliest)
+        if start > offset_from:  # the part below the log start is gone
+            await super()._add_gap(tp, offset_from, start - 1)  # type: ignore[misc]
+        log.warning("log_gap_refetched", tp=str(tp), gap_from=offset_from, gap_to=offset_to, refetch_from=start)
+        await self.seek(tp, start)
 
     def _new_offset(self, tp: TP) -> int | None:
         """faust's next commit for ``tp``, but not past the committed offset's own record.

@@ -57,6 +57,9 @@ class _Loop:
         self._batches = batches
         self._seek_at: int | None = seek_at
         self._during_delivery = during_delivery
+        self.log_start = 0
+        self.log_end = 75
+        self.sought: list[int] = []
 
     async def _rebalance(self) -> None:
         self._seek_at = None
@@ -68,6 +71,11 @@ class _Loop:
 
     async def _seek(self, partition: TP, offset: int) -> None:
         await asyncio.sleep(0)
+        self.sought.append(offset)
+        self._batches = [list(range(offset, self.log_end))]  # the next fetch starts there
+
+    async def earliest_offsets(self, *partitions: TP) -> Mapping[TP, int]:
+        return dict.fromkeys(partitions, self.log_start)
 
     _add_gap = fc.Consumer._add_gap
 
@@ -139,11 +147,38 @@ def test_fence_keeps_a_batch_without_seeks_unchanged() -> None:
     assert loop._read_offset[PART] == 68
 
 
-def test_fence_still_records_a_real_gap() -> None:
-    """A jump in a fresh batch (compaction, retention) is still a gap, as faust intends."""
-    loop = _run(_Fenced([[64, 65, 80]], -1, False))
-    assert loop.delivered == [64, 65, 80]
+def _jump(cls: type[_Loop], log_start: int) -> _Loop:
+    """The fetch position jumps from 66 to 80 without any seek; records exist from ``log_start``."""
+    loop = cls([[64, 65], [80, 81]], -1, False)
+    loop.log_start, loop.log_end = log_start, 82
+    return _run(loop)
+
+
+def test_faust_alone_counts_a_jump_over_existing_records_as_processed() -> None:
+    loop = _jump(_Loop, log_start=0)
     assert [(iv.begin, iv.end) for iv in loop._gap[PART]] == [(66, 81)]
+    assert not set(range(66, 80)) & set(loop.delivered)
+
+
+def test_fence_fetches_the_skipped_records_again() -> None:
+    loop = _jump(_Fenced, log_start=0)
+    assert loop.sought == [66]
+    assert set(range(64, 82)) <= set(loop.delivered)
+    assert not loop._gap[PART]
+
+
+def test_fence_counts_only_the_records_below_the_log_start_as_a_gap() -> None:
+    """Retention removed 66..69: those are a gap, 70..79 are fetched again."""
+    loop = _jump(_Fenced, log_start=70)
+    assert [(iv.begin, iv.end) for iv in loop._gap[PART]] == [(66, 70)]
+    assert loop.sought == [70]
+    assert set(range(70, 82)) <= set(loop.delivered)
+
+
+def test_fence_declares_the_gap_when_retention_removed_every_skipped_record() -> None:
+    loop = _jump(_Fenced, log_start=80)
+    assert [(iv.begin, iv.end) for iv in loop._gap[PART]] == [(66, 81)]
+    assert loop.sought == []
 
 
 def test_install_makes_the_kafka_transport_build_the_fenced_consumer() -> None:
