@@ -1,4 +1,4 @@
-"""A guard for faust's fetch loop against seeks that land while it walks a batch.
+"""Guards for faust's consumer against committing records that were never processed.
 
 faust's fetch loop (``Consumer._drain_messages``) remembers, per partition, the
 last offset it read (``_read_offset``): a later record below it is dropped as
@@ -14,15 +14,24 @@ can still come from a record fetched *before* it:
   then writes 71 as the read offset over the seek's 64, with the same effect.
 
 Either way a run of records is neither processed nor redelivered, and the
-commit moves past them (the fault suite lost 7 articles so). This mixin tags
-every record with the partition's *seek epoch* when its batch was fetched; a
-stale record may still be delivered (a duplicate, which every stage tolerates),
-but it can no longer move the read offset nor declare a gap. Nothing is ever
-dropped by the guard itself, so it cannot stall a partition.
+commit moves past them (the fault suite lost 7 articles so). The guards:
+
+1. the *seek fence*: every record is tagged with its partition's seek epoch
+   when its batch was fetched; a stale record may still be delivered (a
+   duplicate, which every stage tolerates) but can no longer move the read
+   offset nor declare a gap. It never withholds a record, so it cannot stall
+   a partition;
+2. *gaps only where records are gone*: on a delete-policy topic a jump is a
+   gap only below the partition's log start offset (retention); a jump over
+   records that still exist is fetched again (``_add_gap``);
+3. *no commit past the committed record*: faust lets a commit skip the record
+   at the committed offset when later ones were acknowledged first
+   (``_new_offset``).
 
 ``install()`` makes faust's Kafka transport use the guarded consumer; it is
 called by :func:`shared.streaming.make_app`. ``tests/unit/test_seek_fence.py``
-replays both races through faust's own loop.
+drives faust's own loop and commit rule through each case, with and without
+the guards. Every guard that acts logs it (``seek_fence_*``, ``log_gap_*``).
 """
 
 from __future__ import annotations
