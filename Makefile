@@ -50,14 +50,14 @@ down: ## Stop the background services (not Kafka)
 events: install ## Show the consolidated events in the sink
 	@$(PY) -m services.cli events
 
-test: install kafka-up ## Run the tests: logic, agents, end to end on the real broker (not the fault suite: see test-faults)
+test: install kafka-up ## Run every test: logic, agents, end to end on the real broker, the fault suite
 	@deploy/chromium.sh >/dev/null 2>&1 || echo "chromium could not be installed: the live-page test will skip"
-	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m "not faults" tests
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q tests
 
 test-unit: install ## Run the tests that need no broker
 	$(PY) -m pytest -q -m "not e2e and not faults" tests
 
-test-faults: install kafka-up ## Fault suite (own broker): kill -9 every service, broker restarts, poison; fails intermittently on a known loss
+test-faults: install kafka-up ## Only the fault suite (own broker): kill -9 every service, broker restarts, poison
 	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m faults tests/faults
 
 lint: install ## ruff
