@@ -50,10 +50,13 @@ class OwnBroker:
         self._run("up", timeout=120)
         return time.monotonic() - started
 
+    @property
+    def pid(self) -> int:
+        return int((self.state_dir / "kafka.pid").read_text().strip())
+
     def kill(self) -> None:
         """kill -9 the broker process (an unclean stop: the next start recovers its logs)."""
-        pidfile = self.state_dir / "kafka.pid"
-        pid = int(pidfile.read_text().strip())
+        pid = self.pid
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -7,6 +7,10 @@ for the whole run while faults are injected one after another:
 * poison: invalid JSON, an unknown schema version, an oversize payload and
   wrong field types on every consumed topic;
 * kill -9 of each service in turn, restarted at once;
+* a freeze (SIGSTOP, then SIGCONT after longer than the group session timeout)
+  of the deduplicator, of the extractor, then of every service and the broker
+  at once: a long GC or VM pause, after which every group member has been
+  expelled and must rejoin without skipping what it had in hand;
 * a broker restart (clean stop, start), then a broker kill -9 and start.
 
 For each fault the recovery time is measured: from the restart until the
@@ -48,6 +52,7 @@ RATE = float(os.environ.get("WIREWATCH_FAULTS_RATE", "4"))
 MAX_MESSAGE_BYTES = 8_000_000  # the services' default limit; the oversize poison goes just above it
 REPORT = REPO / "var" / "faults-report.json"
 KILL_ORDER = ("cleaner", "extractor", "deduplicator", "sink", "fetcher")
+FREEZE_S = 15.0  # longer than the services' group session timeout (10 s)
 INTERMEDIATE = ("articles.clean", "articles.enriched", "articles.dedup")
 
 
@@ -143,6 +148,24 @@ def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
         phase.recovery_s = run.recovered_after(phase.started, [service], phase.fault, MAX_RECOVERY_S * 3)
         phases.append(phase)
         progress(f"{phase.fault}: recovered after {phase.recovery_s}s")
+        time.sleep(3)
+
+    # Freezes: one worker, then another, then the whole machine (every service and the broker).
+    for fault, names in (
+        ("freeze deduplicator", ["deduplicator"]),
+        ("freeze extractor", ["extractor"]),
+        ("freeze everything", list(SERVICES)),
+    ):
+        phase = Phase(fault, time.monotonic())
+        pids = [p.procs[n].pid for n in names] + ([run.broker.pid] if fault == "freeze everything" else [])
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        time.sleep(FREEZE_S)
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+        phase.recovery_s = run.recovered_after(time.monotonic(), names, fault, MAX_RECOVERY_S * 3)
+        phases.append(phase)
+        progress(f"{fault}: {FREEZE_S:.0f}s stopped, recovered {phase.recovery_s}s after the SIGCONT")
         time.sleep(3)
 
     # Broker restarts on the private broker: a clean stop, then a kill -9; each started again at once.
