@@ -53,7 +53,8 @@ class WorkerHealth:
             owned = self.app.consumer.assignment()
         except Exception:  # noqa: BLE001 - consumer not started yet, or stopping: nothing is owned
             return set()
-        return {tp for tp in owned if not tp.topic.endswith(_ASSIGNOR_SUFFIX)}
+        changelogs = self.app.tables.changelog_topics  # replayed into tables, never committed: no lag
+        return {tp for tp in owned if not tp.topic.endswith(_ASSIGNOR_SUFFIX) and tp.topic not in changelogs}
 
     def needs_partitions(self) -> bool:
         """A service with stream agents does nothing until it owns partitions; a timer-only one (fetcher) does."""
