@@ -108,10 +108,21 @@ class SeekFence:
         # the read offsets with update(); bump before the seek so that a record
         # fetched meanwhile counts as stale rather than fresh.
         self._bump(self._read_offset.keys())
-        committed: Mapping[TP, int] = await super().seek_to_committed()  # type: ignore[misc]
+        committed: dict[TP, int | None] = dict(await super().seek_to_committed())  # type: ignore[misc]
+        # A partition its group never committed is not sought at all by aiokafka, so records
+        # this worker had already taken (and that a rebalance cleared from the agents' queues)
+        # would be neither processed nor fetched again. Seek it to where the group starts
+        # (the log start: auto_offset_reset is "earliest") as a committed one would be.
+        never = [tp for tp, off in committed.items() if off is None and _stream_topic(tp.topic)]
+        if never:
+            starts: Mapping[TP, int] = await self.earliest_offsets(*never)  # type: ignore[attr-defined]
+            for tp in never:
+                if starts.get(tp) is not None:
+                    await self._seek(tp, starts[tp])  # type: ignore[attr-defined]
+                    committed[tp] = starts[tp]
         self._bump(committed.keys())
         log.info("seek_to_committed", offsets={str(tp): off for tp, off in committed.items()})
-        return committed
+        return committed  # type: ignore[return-value]
 
     async def _wait_next_records(self, timeout: float) -> Any:
         got = await super()._wait_next_records(timeout)  # type: ignore[misc]
@@ -186,6 +197,11 @@ class SeekFence:
 
 def _changelog(topic: str) -> bool:
     return topic.endswith("-changelog")
+
+
+def _stream_topic(topic: str) -> bool:
+    """A topic the agents consume and commit (not a table changelog, not faust's assignor topic)."""
+    return not _changelog(topic) and not topic.endswith("__assignor-__leader")
 
 
 #: Whether a topic is compacted (set by :func:`install`; faust's table changelogs always are).

@@ -228,3 +228,38 @@ def test_fence_keeps_fausts_rule_on_compacted_topics() -> None:
         assert _FencedCommits([69, 70], committed=68)._new_offset(PART) == 71  # 68 may be compacted away
     finally:
         seekfence.compacted = before
+
+
+class _Seeks:
+    """faust's ``seek_to_committed`` for a group that committed nothing yet, and the log starts."""
+
+    def __init__(self) -> None:
+        self._read_offset: defaultdict[TP, int | None] = defaultdict(lambda: None)
+        self.sought: dict[TP, int] = {}
+
+    async def seek_to_committed(self) -> Mapping[TP, int | None]:
+        return {PART: None, CHANGELOG_TP: None, LEADER_TP: None}
+
+    async def earliest_offsets(self, *partitions: TP) -> Mapping[TP, int]:
+        return dict.fromkeys(partitions, 12)
+
+    async def _seek(self, partition: TP, offset: int) -> None:
+        self.sought[partition] = offset
+
+
+class _FencedSeeks(SeekFence, _Seeks):
+    def __init__(self) -> None:
+        super().__init__()
+        self._init_fence()
+
+
+CHANGELOG_TP = TP("test.wirewatch-deduplicator-dedup-state-changelog", 0)
+LEADER_TP = TP("test.wirewatch-deduplicator-__assignor-__leader", 0)
+
+
+def test_a_partition_never_committed_is_sought_to_the_log_start() -> None:
+    """aiokafka leaves it where it is, so records a rebalance cleared would never come back."""
+    seeks = _FencedSeeks()
+    got = asyncio.run(seeks.seek_to_committed())
+    assert seeks.sought == {PART: 12}  # the changelog and the assignor topic are faust's business
+    assert got == {PART: 12, CHANGELOG_TP: None, LEADER_TP: None}
