@@ -27,6 +27,10 @@ commit moves past them (the fault suite lost 7 articles so). The guards:
 3. *no commit past the committed record*: faust lets a commit skip the record
    at the committed offset when later ones were acknowledged first
    (``_new_offset``).
+4. *a rebalance seek always rewinds*: aiokafka does not move a partition its
+   group never committed, so records already taken (and cleared from the
+   agents' queues by the rebalance) were neither processed nor fetched again;
+   such a partition is sought to its log start (``seek_to_committed``).
 
 ``install()`` makes faust's Kafka transport use the guarded consumer; it is
 called by :func:`shared.streaming.make_app`. ``tests/unit/test_seek_fence.py``
