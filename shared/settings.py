@@ -25,6 +25,11 @@ class BaseServiceSettings(BaseSettings):
     kafka_session_timeout_s: float = Field(
         default=10.0, ge=6.0, description="a worker that stops heartbeating loses its partitions after this"
     )
+    consumer_guards: bool = Field(
+        default=True,
+        description="guard faust's consumer against committing records it never processed "
+        "(shared/seekfence.py); off = faust's own consumer",
+    )
     topic_prefix: str = Field(
         default="", description="prepended to every topic and consumer group (environments, tests)"
     )

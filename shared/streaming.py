@@ -51,7 +51,8 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
     global _topic_prefix
     _topic_prefix = settings.topic_prefix
     # faust's fetch loop must not skip records after a rebalance seek, nor commit past one in flight
-    install_seek_fence(lambda topic: topic_configs(topic)["cleanup.policy"] == "compact")
+    if settings.consumer_guards:
+        install_seek_fence(lambda topic: topic_configs(topic)["cleanup.policy"] == "compact")
     configure_logging(settings.log_level, settings.log_format, service=service)
     register_codecs(settings.max_message_bytes)
     broker_credentials = None
