@@ -27,10 +27,11 @@ commit moves past them (the fault suite lost 7 articles so). The guards:
 3. *no commit past the committed record*: faust lets a commit skip the record
    at the committed offset when later ones were acknowledged first
    (``_new_offset``).
-4. *a rebalance seek always rewinds*: aiokafka does not move a partition its
-   group never committed, so records already taken (and cleared from the
-   agents' queues by the rebalance) were neither processed nor fetched again;
-   such a partition is sought to its log start (``seek_to_committed``).
+4. *a rebalance seek always rewinds*: aiokafka moves a partition only if its
+   committed offset is above 0, so on one its group never committed (or
+   committed at 0) records already taken, and cleared from the agents' queues
+   by the rebalance, would be neither processed nor fetched again; such a
+   partition is sought to its log start (``seek_to_committed``).
 
 ``install()`` makes faust's Kafka transport use the guarded consumer; it is
 called by :func:`shared.streaming.make_app`. ``tests/unit/test_seek_fence.py``
@@ -113,17 +114,19 @@ class SeekFence:
         # fetched meanwhile counts as stale rather than fresh.
         self._bump(self._read_offset.keys())
         committed: dict[TP, int | None] = dict(await super().seek_to_committed())  # type: ignore[misc]
-        # A partition its group never committed is not sought at all by aiokafka, so records
-        # this worker had already taken (and that a rebalance cleared from the agents' queues)
+        # aiokafka seeks a partition only if its committed offset is above 0: one its group
+        # never committed (None) or committed at 0 stays where the fetcher is, so records this
+        # worker had already taken (and that a rebalance cleared from the agents' queues)
         # would be neither processed nor fetched again. Seek it to where the group starts
-        # (the log start: auto_offset_reset is "earliest") as a committed one would be.
-        never = [tp for tp, off in committed.items() if off is None and _stream_topic(tp.topic)]
-        if never:
-            starts: Mapping[TP, int] = await self.earliest_offsets(*never)  # type: ignore[attr-defined]
-            for tp in never:
+        # (the log start: auto_offset_reset is "earliest"), as a committed one would be.
+        unmoved = [tp for tp, off in committed.items() if not off and _stream_topic(tp.topic)]
+        if unmoved:
+            starts: Mapping[TP, int] = await self.earliest_offsets(*unmoved)  # type: ignore[attr-defined]
+            for tp in unmoved:
                 if starts.get(tp) is not None:
-                    await self._seek(tp, starts[tp])  # type: ignore[attr-defined]
-                    committed[tp] = starts[tp]
+                    target = max(committed[tp] or 0, starts[tp])
+                    await self._seek(tp, target)  # type: ignore[attr-defined]
+                    committed[tp] = target
         self._bump(committed.keys())
         log.info("seek_to_committed", offsets={str(tp): off for tp, off in committed.items()})
         return committed  # type: ignore[return-value]

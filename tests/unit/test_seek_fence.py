@@ -238,7 +238,7 @@ class _Seeks:
         self.sought: dict[TP, int] = {}
 
     async def seek_to_committed(self) -> Mapping[TP, int | None]:
-        return {PART: None, CHANGELOG_TP: None, LEADER_TP: None}
+        return {PART: None, OTHER: 0, CHANGELOG_TP: None, LEADER_TP: None}
 
     async def earliest_offsets(self, *partitions: TP) -> Mapping[TP, int]:
         return dict.fromkeys(partitions, 12)
@@ -253,13 +253,14 @@ class _FencedSeeks(SeekFence, _Seeks):
         self._init_fence()
 
 
+OTHER = TP(TOPIC, 2)
 CHANGELOG_TP = TP("test.wirewatch-deduplicator-dedup-state-changelog", 0)
 LEADER_TP = TP("test.wirewatch-deduplicator-__assignor-__leader", 0)
 
 
-def test_a_partition_never_committed_is_sought_to_the_log_start() -> None:
-    """aiokafka leaves it where it is, so records a rebalance cleared would never come back."""
+def test_a_partition_never_committed_or_committed_at_0_is_sought_to_the_log_start() -> None:
+    """aiokafka seeks only offsets above 0, so records a rebalance cleared would never come back."""
     seeks = _FencedSeeks()
     got = asyncio.run(seeks.seek_to_committed())
-    assert seeks.sought == {PART: 12}  # the changelog and the assignor topic are faust's business
-    assert got == {PART: 12, CHANGELOG_TP: None, LEADER_TP: None}
+    assert seeks.sought == {PART: 12, OTHER: 12}  # the changelog and the assignor topic are faust's business
+    assert got == {PART: 12, OTHER: 12, CHANGELOG_TP: None, LEADER_TP: None}
