@@ -25,12 +25,11 @@ from faust.types import TP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.metrics import METRICS
+from shared.seekfence import ASSIGNOR_SUFFIX
 
 log = structlog.get_logger(__name__)
 
 LAG_INTERVAL_S = 5.0
-#: faust's partition assignor claims a one-partition topic of this suffix on every worker; it carries no work.
-_ASSIGNOR_SUFFIX = "__assignor-__leader"
 
 
 class WorkerHealth:
@@ -54,7 +53,7 @@ class WorkerHealth:
         except Exception:  # noqa: BLE001 - consumer not started yet, or stopping: nothing is owned
             return set()
         changelogs = self.app.tables.changelog_topics  # replayed into tables, never committed: no lag
-        return {tp for tp in owned if not tp.topic.endswith(_ASSIGNOR_SUFFIX) and tp.topic not in changelogs}
+        return {tp for tp in owned if not tp.topic.endswith(ASSIGNOR_SUFFIX) and tp.topic not in changelogs}
 
     def needs_partitions(self) -> bool:
         """A service with stream agents does nothing until it owns partitions; a timer-only one (fetcher) does."""

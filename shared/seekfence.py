@@ -202,13 +202,17 @@ class SeekFence:
         return offset
 
 
+#: faust's partition assignor claims a one-partition topic of this suffix on every worker; it carries no work.
+ASSIGNOR_SUFFIX = "__assignor-__leader"
+
+
 def _changelog(topic: str) -> bool:
     return topic.endswith("-changelog")
 
 
 def _stream_topic(topic: str) -> bool:
     """A topic the agents consume and commit (not a table changelog, not faust's assignor topic)."""
-    return not _changelog(topic) and not topic.endswith("__assignor-__leader")
+    return not _changelog(topic) and not topic.endswith(ASSIGNOR_SUFFIX)
 
 
 #: Whether a topic is compacted (set by :func:`install`; faust's table changelogs always are).

@@ -304,9 +304,7 @@ async def run_stage(
     """
     async for event in stream:
         message = event.message
-        value = event.value
-        if value is None or isinstance(value, bytes):
-            value = decode(model, value)
+        value = _decoded(event, model)
         await process_one(
             service,
             outputs,
@@ -317,6 +315,12 @@ async def run_stage(
             offset=message.offset,
             key=message.key,
         )
+
+
+def _decoded(event: Any, model: type[Message]) -> Any:
+    """The event's value: decoded by the topic's codec, or decoded here when it arrives raw."""
+    value = event.value
+    return decode(model, value) if value is None or isinstance(value, bytes) else value
 
 
 BatchHandler = Callable[[Sequence[Any]], Sequence[Sequence[Message] | Exception]]
@@ -344,10 +348,7 @@ async def run_batched_stage(
     """
     # noack_take is on faust's Stream, not on the StreamT protocol agents are typed with
     async for events in cast("faust.Stream[Any]", stream).noack_take(max_batch, within=within_s):
-        values = []
-        for event in events:
-            value = event.value
-            values.append(decode(model, value) if value is None or isinstance(value, bytes) else value)
+        values = [_decoded(event, model) for event in events]
         good = [v for v in values if not isinstance(v, Undecodable)]
         started = time.perf_counter()
         results = iter(handler(good) if good else [])
