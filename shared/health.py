@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.metrics import METRICS
 from shared.seekfence import ASSIGNOR_SUFFIX
+from shared.stall import StallWatch
 
 log = structlog.get_logger(__name__)
 
@@ -127,18 +128,23 @@ class WorkerHealth:
         self.lag_refreshed_at = time.monotonic()
 
 
-def install_health(app: faust.App, service: str, lag_interval_s: float = LAG_INTERVAL_S) -> WorkerHealth:
-    """Add ``/metrics``, ``/healthz``, ``/readyz`` and the consumer-lag timer to a service's app."""
+def install_health(
+    app: faust.App, service: str, lag_interval_s: float = LAG_INTERVAL_S, stall_after_s: float = 60.0
+) -> WorkerHealth:
+    """Add ``/metrics``, ``/healthz``, ``/readyz``, the consumer-lag timer and its stall watch to a service's app."""
     health = WorkerHealth(app, service)
+    stalls = StallWatch(app, stall_after_s)
 
     async def _mark_started() -> None:
         health.started_at = time.monotonic()
 
     async def _refresh_consumer_lag() -> None:
         try:
-            await health.refresh_lag()
+            lag = await health.refresh_lag()
         except Exception as exc:  # noqa: BLE001 - a lag gauge must never take the worker down
             log.debug("consumer_lag_failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        stalls.check(lag)
 
     app.task(_mark_started)
     app.timer(interval=lag_interval_s)(_refresh_consumer_lag)

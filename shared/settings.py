@@ -30,6 +30,12 @@ class BaseServiceSettings(BaseSettings):
         description="guard faust's consumer against committing records it never processed "
         "(shared/seekfence.py); off = faust's own consumer",
     )
+    stall_after_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="a partition with records waiting that this worker neither reads nor commits for this long "
+        "is logged as consumer_stalled (shared/stall.py)",
+    )
     topic_prefix: str = Field(
         default="", description="prepended to every topic and consumer group (environments, tests)"
     )

@@ -88,7 +88,7 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
     options.update(overrides)
     app = faust.App(f"{settings.topic_prefix}wirewatch-{service}", **options)
     # /metrics, /healthz, /readyz and the consumer-lag gauge on the worker's web port.
-    install_health(app, service)
+    install_health(app, service, stall_after_s=settings.stall_after_s)
     return app
 
 
