@@ -65,6 +65,7 @@ class Pipeline:
             "WIREWATCH_WATCH_DIR": str(watch_dir),
             "WIREWATCH_POLL_INTERVAL": "1",
             "WIREWATCH_LOG_FORMAT": "json",
+            "WIREWATCH_STALL_AFTER_S": "20",
         }
         self._port = 6200 + (os.getpid() % 500) * 10
         #: web port (metrics, health) of every worker started, by name
@@ -73,14 +74,15 @@ class Pipeline:
     def create_topics(self) -> None:
         subprocess.run([sys.executable, "-m", "services.cli", "topics"], cwd=REPO, env=self.env, check=True, timeout=60)
 
-    def start(self, service: str, name: str | None = None) -> None:
+    def start(self, service: str, name: str | None = None, module: str | None = None) -> None:
+        """Start one worker of ``service`` (``module``: another entry point, given the service name)."""
         name = name or service
         self._port += 1
         log = (self.workdir / f"{name}.log").open("ab")
         self.logs[name] = log
         self.ports[name] = self._port
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{service}"],
+            [sys.executable, "-m", module, service] if module else [sys.executable, "-m", f"services.{service}"],
             cwd=REPO,
             env={**self.env, "WIREWATCH_WEB_PORT": str(self._port)},
             stdout=log,
@@ -134,7 +136,20 @@ class Pipeline:
             if dead:
                 raise AssertionError(f"services died while waiting for {what}: {dead}\n{self.tail()}")
             time.sleep(1)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.tail()}")
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.stalls()}{self.tail()}")
+
+    def log_events(self, name: str, event: str) -> list[str]:
+        """The lines of a worker's log that record ``event``."""
+        text = (self.workdir / f"{name}.log").read_text(errors="replace")
+        return [line for line in text.splitlines() if f'"event": "{event}"' in line]
+
+    def stalls(self) -> str:
+        """Every worker's ``consumer_stalled`` reports (shared/stall.py), for a timeout's message."""
+        out = []
+        for name in self.logs:
+            lines = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()
+            out += [f"{name}: {line}" for line in lines if "consumer_stall" in line]
+        return "--- stalls\n" + "\n".join(out) + "\n" if out else ""
 
     def tail(self, lines: int = 15) -> str:
         out = []
