@@ -25,6 +25,17 @@ SERVICES = ("sink", "deduplicator", "extractor", "cleaner", "fetcher")
 BOOTSTRAP = os.environ.get("WIREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now (the OS picks it), for a worker's web server.
+
+    Ports derived from the pid could land on the broker's own (9092).
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 def broker_available() -> bool:
     host, port = BOOTSTRAP.split(",")[0].rsplit(":", 1)
     try:
@@ -67,7 +78,6 @@ class Pipeline:
             "WIREWATCH_LOG_FORMAT": "json",
             "WIREWATCH_STALL_AFTER_S": "20",
         }
-        self._port = 6200 + (os.getpid() % 500) * 10
         #: web port (metrics, health) of every worker started, by name
         self.ports: dict[str, int] = {}
 
@@ -77,14 +87,16 @@ class Pipeline:
     def start(self, service: str, name: str | None = None, module: str | None = None) -> None:
         """Start one worker of ``service`` (``module``: another entry point, given the service name)."""
         name = name or service
-        self._port += 1
+        port = free_port()
+        while port in self.ports.values():  # the OS may offer a port a worker of ours has not bound yet
+            port = free_port()
         log = (self.workdir / f"{name}.log").open("ab")
         self.logs[name] = log
-        self.ports[name] = self._port
+        self.ports[name] = port
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", module, service] if module else [sys.executable, "-m", f"services.{service}"],
             cwd=REPO,
-            env={**self.env, "WIREWATCH_WEB_PORT": str(self._port)},
+            env={**self.env, "WIREWATCH_WEB_PORT": str(port)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -15,16 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.harness import free_port
+
 
 def _bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -42,7 +38,7 @@ def postgres_server() -> Iterator[str]:
     data = root / "data"
     if as_user:
         shutil.chown(root, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*as_user, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "wirewatch"],
         check=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import REPO, Pipeline, copy_samples, groups, require_broker
+from tests.e2e.harness import REPO, Pipeline, copy_samples, free_port, groups, require_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -49,13 +48,6 @@ def chromium() -> tuple[str, str]:
         pytest.skip(f"headless Chromium unavailable: {done.stderr.strip()[-400:]}")
     browser, driver = done.stdout.split()[-2:]
     return browser, driver
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
