@@ -4,8 +4,11 @@
 
 Ctrl-C (or SIGTERM) stops every service cleanly: each worker gets SIGTERM,
 commits its offsets and leaves its consumer group; stragglers are killed
-after a grace period. With --watch-events the consolidated events in the
-sink are printed whenever they change.
+after a grace period. A worker that exits with status 75 asks to be
+restarted (its sends kept failing, or it stayed stalled: see
+``shared/stall.py``) and is started again, up to 5 times in 10 minutes; any
+other exit stops everything. With --watch-events the consolidated events in
+the sink are printed whenever they change.
 """
 
 from __future__ import annotations
@@ -18,12 +21,57 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ["sink", "deduplicator", "extractor", "cleaner", "fetcher", "alerts", "api"]
 BASE_WEB_PORT = 6100
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+#: a worker's "restart me" exit status (EX_TEMPFAIL), as shared/stall.py and shared/streaming.py use it
+EXIT_RESTART = 75
+
+
+@dataclass
+class Worker:
+    name: str
+    service: str
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+    restarts: list[float] = field(default_factory=list)
+
+
+def supervise(
+    workers: list[Worker],
+    stop: threading.Event,
+    spawn: Callable[[Worker], None],
+    say: Callable[[str], None],
+    *,
+    restart_limit: int = 5,
+    window_s: float = 600.0,
+    poll_s: float = 0.5,
+) -> None:
+    """Watch the workers until ``stop``: restart one that exits with 75, stop all on any other exit."""
+    while not stop.is_set():
+        for w in workers:
+            rc = None if w.proc is None else w.proc.poll()
+            if rc is None:
+                continue
+            now = time.monotonic()
+            w.restarts = [t for t in w.restarts if now - t < window_s]
+            if rc == EXIT_RESTART and len(w.restarts) < restart_limit:
+                w.restarts.append(now)
+                say(
+                    f"{w.name} exited with {rc} (restart me); starting it again ({len(w.restarts)} in {window_s:.0f} s)"
+                )
+                spawn(w)
+                continue
+            why = f"{len(w.restarts)} restarts in {window_s:.0f} s already" if rc == EXIT_RESTART else "not a restart"
+            say(f"{w.name} exited with {rc} ({why}); stopping everything")
+            stop.set()
+            break
+        stop.wait(poll_s)
 
 
 def _pump(name: str, proc: subprocess.Popen[bytes], lock: threading.Lock) -> None:
@@ -73,25 +121,32 @@ def main() -> int:
     replicas = {k: int(v) for k, v in (r.split("=", 1) for r in args.replicas)}
 
     lock = threading.Lock()
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    port = BASE_WEB_PORT
+
+    def say(message: str) -> None:
+        with lock:
+            print(f"run_all | {message}", flush=True)
+
+    def spawn(w: Worker) -> None:
+        env = {**os.environ, "WIREWATCH_WEB_PORT": str(w.port), "PYTHONUNBUFFERED": "1"}
+        if sys.stdout.isatty():  # a person is watching: readable lines instead of JSON
+            env.setdefault("WIREWATCH_LOG_FORMAT", "console")
+        w.proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{w.service}"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        threading.Thread(target=_pump, args=(w.name, w.proc, lock), daemon=True).start()
+
+    workers: list[Worker] = []
     for service in args.only or SERVICES:
-        for i in range(replicas.get(service, 1)):
-            name = service if replicas.get(service, 1) == 1 else f"{service}-{i + 1}"
-            env = {**os.environ, "WIREWATCH_WEB_PORT": str(port), "PYTHONUNBUFFERED": "1"}
-            if sys.stdout.isatty():  # a person is watching: readable lines instead of JSON
-                env.setdefault("WIREWATCH_LOG_FORMAT", "console")
-            port += 1
-            proc = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}"],
-                cwd=REPO,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            procs.append((name, proc))
-            threading.Thread(target=_pump, args=(name, proc, lock), daemon=True).start()
+        n = replicas.get(service, 1)
+        for i in range(n):
+            name = service if n == 1 else f"{service}-{i + 1}"
+            workers.append(Worker(name, service, BASE_WEB_PORT + len(workers)))
+            spawn(workers[-1])
 
     stop = threading.Event()
     if args.watch_events:
@@ -102,19 +157,14 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    while not stop.is_set():
-        for name, proc in procs:
-            if proc.poll() is not None:
-                with lock:
-                    print(f"run_all | {name} exited with {proc.returncode}; stopping everything", flush=True)
-                stop.set()
-        stop.wait(0.5)
+    supervise(workers, stop, spawn, say)
 
-    for _, proc in procs:
+    procs = [w.proc for w in workers if w.proc is not None]
+    for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + args.grace
-    for _, proc in procs:
+    for proc in procs:
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

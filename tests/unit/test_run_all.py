@@ -1,0 +1,62 @@
+"""deploy/run_all.py's supervision: a worker exiting with 75 is started again, within a limit."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run_all() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("run_all", REPO / "deploy" / "run_all.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["run_all"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+run_all = _run_all()
+
+
+def _supervise(exit_codes: list[int], restart_limit: int = 3) -> tuple[list[str], int]:
+    """Supervise one worker whose successive runs exit with ``exit_codes`` (the last one repeats)."""
+    codes = iter(exit_codes)
+    last = exit_codes[-1]
+    spawned = 0
+    said: list[str] = []
+    stop = threading.Event()
+
+    def spawn(w: object) -> None:
+        nonlocal spawned
+        spawned += 1
+        code = next(codes, last)
+        w.proc = subprocess.Popen([sys.executable, "-c", f"raise SystemExit({code})"])  # type: ignore[attr-defined]
+
+    worker = run_all.Worker("extractor", "extractor", 0)
+    spawn(worker)
+    timer = threading.Timer(30, stop.set)  # a safety net: the test fails on the assertion, not by hanging
+    timer.start()
+    try:
+        run_all.supervise([worker], stop, spawn, said.append, restart_limit=restart_limit, poll_s=0.05)
+    finally:
+        timer.cancel()
+    return said, spawned
+
+
+def test_a_restart_request_is_honoured_up_to_the_limit_then_everything_stops() -> None:
+    said, spawned = _supervise([75], restart_limit=3)
+    assert spawned == 4  # the first run and 3 restarts
+    assert sum("starting it again" in s for s in said) == 3
+    assert "stopping everything" in said[-1] and "3 restarts" in said[-1]
+
+
+def test_any_other_exit_stops_everything_at_once() -> None:
+    said, spawned = _supervise([75, 1])
+    assert spawned == 2
+    assert said[-1] == "extractor exited with 1 (not a restart); stopping everything"
