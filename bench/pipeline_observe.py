@@ -51,7 +51,8 @@ class TopicTracker:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=15)
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
 
     async def _run(self) -> None:
         from aiokafka import AIOKafkaConsumer  # noqa: PLC0415
@@ -188,7 +189,8 @@ class ProcSampler:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def sample(self) -> None:
         for name, pid in list(self.pids.items()):

@@ -36,7 +36,8 @@ class LoadThread:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=90)
+        if self._thread.is_alive():  # never started when the test failed before the load began
+            self._thread.join(timeout=90)
 
     def sent_since(self, t: float) -> set[str]:
         with self.lock:

@@ -25,6 +25,7 @@ the articles sent during it and their fate.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,16 +112,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         pytest.fail(f"port {broker.port} is taken: another fault suite running? (set no other broker there)")
     broker.up()
     r = Run(work, broker)
-    try:
+    with contextlib.ExitStack() as teardown:  # every step runs even if one before it fails
+        teardown.callback(broker.wipe)
+        teardown.callback(r.pipeline.stop_all)
+        teardown.callback(r.tracker.stop)
+        teardown.callback(r.load.stop)
         r.pipeline.create_topics()
         r.pipeline.start_all()
         r.tracker.start()
         yield r
-    finally:
-        r.load.stop()
-        r.tracker.stop()
-        r.pipeline.stop_all()
-        broker.wipe()
 
 
 def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
