@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +23,10 @@ from shared.contracts import EventUpdate
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("sink", "deduplicator", "extractor", "cleaner", "fetcher")
+#: the five seed articles and the two events they describe (a call on 2022-02-12, one on 2021-12-30)
+SEEDS = REPO / "deploy" / "samples"
+FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
+DEC = {"002_73ca37d0c5ce4629", "004_c370c7b379c2e6df"}
 BOOTSTRAP = os.environ.get("WIREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
 
@@ -189,6 +194,22 @@ async def _delete_prefixed(prefix: str, bootstrap: str = BOOTSTRAP) -> None:
 
 def groups(events: list[EventUpdate]) -> list[set[str]]:
     return sorted(({s.article_id for s in e.sources} for e in events), key=sorted)
+
+
+@contextmanager
+def fresh_pipeline(tmp_path_factory: pytest.TempPathFactory, name: str, **env: str) -> Iterator[Pipeline]:
+    """A pipeline with its own topics and an empty inbox, nothing started; stopped and deleted afterwards."""
+    require_broker()
+    work = tmp_path_factory.mktemp(name)
+    (work / "inbox").mkdir()
+    p = Pipeline(work, work / "inbox")
+    p.env.update(env)
+    p.create_topics()
+    try:
+        yield p
+    finally:
+        p.stop_all()
+        p.delete_topics()
 
 
 def copy_samples(src: Path, dst: Path) -> Path:

@@ -25,11 +25,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.contracts import EventUpdate
-from tests.e2e.harness import BOOTSTRAP, REPO, Pipeline, copy_samples, groups, require_broker
+from tests.e2e.harness import BOOTSTRAP, REPO, SEEDS, Pipeline, copy_samples, groups, require_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SEEDS = REPO / "deploy" / "samples"
 RULES = """
 [[rules]]
 name = "everything"

@@ -19,26 +19,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.codec import encode
 from shared.contracts import CleanArticle, EnrichedArticle
-from tests.e2e.harness import REPO, Pipeline, require_broker
+from tests.e2e.harness import SEEDS, Pipeline, fresh_pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SEEDS = REPO / "deploy" / "samples"
 ARTICLES = 64
 
 
 @pytest.fixture
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    require_broker()
-    work = tmp_path_factory.mktemp("batches")
-    (work / "inbox").mkdir()
-    p = Pipeline(work, work / "inbox")
-    p.create_topics()
-    try:
+    with fresh_pipeline(tmp_path_factory, "batches") as p:
         yield p
-    finally:
-        p.stop_all()
-        p.delete_topics()
 
 
 def _backlog() -> list[CleanArticle]:

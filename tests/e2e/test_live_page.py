@@ -19,13 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import REPO, Pipeline, copy_samples, free_port, groups, require_broker
+from tests.e2e.harness import DEC, FEB, REPO, SEEDS, Pipeline, copy_samples, free_port, groups, require_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-SEEDS = REPO / "deploy" / "samples"
-FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
-DEC = {"002_73ca37d0c5ce4629", "004_c370c7b379c2e6df"}
 NEW = "005_wire_copy"
 PAGE_GROUPS = """return Array.from(document.querySelectorAll('article[data-event-id]')).map(
   (a) => Array.from(a.querySelectorAll('li[data-article-id]')).map((li) => li.dataset.articleId));"""

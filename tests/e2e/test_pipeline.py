@@ -16,13 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import BOOTSTRAP, REPO, Pipeline, copy_samples, groups, require_broker
+from tests.e2e.harness import BOOTSTRAP, DEC, FEB, SEEDS, Pipeline, copy_samples, groups, require_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-SEEDS = REPO / "deploy" / "samples"
-FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
-DEC = {"002_73ca37d0c5ce4629", "004_c370c7b379c2e6df"}
 
 
 @pytest.fixture(scope="module")

@@ -14,28 +14,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import REPO, SERVICES, Pipeline, copy_samples, groups, require_broker
+from tests.e2e.harness import DEC, FEB, SEEDS, SERVICES, Pipeline, copy_samples, fresh_pipeline, groups
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-SEEDS = REPO / "deploy" / "samples"
-FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
-DEC = {"002_73ca37d0c5ce4629", "004_c370c7b379c2e6df"}
 
 
 @pytest.fixture
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    require_broker()
-    work = tmp_path_factory.mktemp("stall")
-    (work / "inbox").mkdir()
-    p = Pipeline(work, work / "inbox")
-    p.env["WIREWATCH_STALL_AFTER_S"] = "10"
-    p.create_topics()
-    try:
+    with fresh_pipeline(tmp_path_factory, "stall", WIREWATCH_STALL_AFTER_S="10") as p:
         yield p
-    finally:
-        p.stop_all()
-        p.delete_topics()
 
 
 @pytest.mark.parametrize("stuck", ["cleaner", "deduplicator"])
