@@ -35,7 +35,7 @@ def test_a_worker_that_stops_fetching_rejoins_and_catches_up(pipeline: Pipeline,
     def two_events() -> bool:
         return sorted(groups(pipeline.events()), key=sorted) == sorted([FEB, DEC], key=sorted)
 
-    pipeline.wait_for("the two seed events", two_events, timeout=180)
+    pipeline.wait_for("the two seed events", two_events, timeout=240)
     assert pipeline.log_events(stuck, "consumer_stalled")
     assert pipeline.log_events(stuck, "consumer_rejoin_requested")
     assert not pipeline.log_events(stuck, "consumer_stalled_exit")
