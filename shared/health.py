@@ -15,6 +15,7 @@ a gauge scraped every 15 s.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from typing import Any
@@ -31,6 +32,8 @@ from shared.stall import StallWatch
 log = structlog.get_logger(__name__)
 
 LAG_INTERVAL_S = 5.0
+#: a lag refresh that takes longer is abandoned (logged once per streak as consumer_lag_timeout)
+LAG_TIMEOUT_S = 30.0
 
 
 class WorkerHealth:
@@ -128,6 +131,33 @@ class WorkerHealth:
         self.lag_refreshed_at = time.monotonic()
 
 
+class LagTimer:
+    """The lag timer's body: refresh the lag, bounded in time, then hand it to the stall watch."""
+
+    def __init__(self, health: WorkerHealth, stalls: StallWatch, timeout_s: float = LAG_TIMEOUT_S) -> None:
+        self.health = health
+        self.stalls = stalls
+        self.timeout_s = timeout_s
+        self.timeouts = 0  # in a row
+
+    async def __call__(self) -> None:
+        try:
+            # a broker round trip through faust's consumer thread must not hold the timer forever
+            lag = await asyncio.wait_for(self.health.refresh_lag(), timeout=self.timeout_s)
+        except TimeoutError:
+            self.timeouts += 1
+            if self.timeouts == 1:
+                log.warning("consumer_lag_timeout", timeout_s=self.timeout_s)
+            return
+        except Exception as exc:  # noqa: BLE001 - a lag gauge must never take the worker down
+            log.debug("consumer_lag_failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        if self.timeouts:
+            log.info("consumer_lag_answered", after_timeouts=self.timeouts)
+            self.timeouts = 0
+        self.stalls.check(lag)
+
+
 def install_health(
     app: faust.App, service: str, lag_interval_s: float = LAG_INTERVAL_S, stall_after_s: float = 60.0
 ) -> WorkerHealth:
@@ -138,13 +168,10 @@ def install_health(
     async def _mark_started() -> None:
         health.started_at = time.monotonic()
 
+    timer = LagTimer(health, stalls)
+
     async def _refresh_consumer_lag() -> None:
-        try:
-            lag = await health.refresh_lag()
-        except Exception as exc:  # noqa: BLE001 - a lag gauge must never take the worker down
-            log.debug("consumer_lag_failed", error=f"{type(exc).__name__}: {exc}")
-            return
-        stalls.check(lag)
+        await timer()
 
     app.task(_mark_started)
     app.timer(interval=lag_interval_s)(_refresh_consumer_lag)

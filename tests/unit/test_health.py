@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
+import structlog
 from faust.types import TP
 from prometheus_client import REGISTRY
 
-from shared.health import WorkerHealth
+from shared.health import LagTimer, WorkerHealth
 
 RAW0, RAW1 = TP("p.articles.raw", 0), TP("p.articles.raw", 1)
 LEADER = TP("p.wirewatch-cleaner-__assignor-__leader", 0)
@@ -77,3 +79,37 @@ async def test_lag_is_log_end_minus_committed_and_stale_partitions_vanish() -> N
     assert REGISTRY.get_sample_value("wirewatch_consumer_lag", {"topic": "p.articles.raw", "partition": "0"}) is None
     ready: Any = health.readiness()[1]
     assert ready["consumer_lag"] == {"p.articles.raw:1": 10}
+
+
+class _SlowConsumer(_Consumer):
+    slow = True
+
+    async def highwaters(self, *tps: TP) -> Mapping[TP, int]:
+        if self.slow:
+            await asyncio.sleep(5)
+        return await super().highwaters(*tps)
+
+
+class _Stalls:
+    def __init__(self) -> None:
+        self.seen: list[dict[TP, int]] = []
+
+    def check(self, lag: dict[TP, int]) -> set[TP]:
+        self.seen.append(dict(lag))
+        return set()
+
+
+async def test_a_lag_refresh_that_hangs_is_abandoned_and_reported_once() -> None:
+    consumer = _SlowConsumer({RAW0}, {RAW0: 12}, {RAW0: 10}, {})
+    health, _ = _health(consumer)
+    health.started_at = 1.0
+    stalls = _Stalls()
+    timer = LagTimer(health, stalls, timeout_s=0.05)  # type: ignore[arg-type]
+    with structlog.testing.capture_logs() as logs:
+        await timer()
+        await timer()
+        assert stalls.seen == []  # no reading, no stall verdict
+        consumer.slow = False
+        await timer()
+    assert [e["event"] for e in logs] == ["consumer_lag_timeout", "consumer_lag_answered"]
+    assert stalls.seen == [{RAW0: 2}]
