@@ -100,7 +100,10 @@ class StallWatch:
             log.warning("consumer_rejoin_requested", tps=tps, state=state)
             for tp in fresh:
                 self._rejoined[tp] = (self._committed.get(tp), now)
-            self.rejoin()
+            try:
+                self.rejoin()
+            except Exception as exc:  # noqa: BLE001 - the exit below still follows if nothing moves
+                log.error("consumer_rejoin_failed", error=f"{type(exc).__name__}: {exc}")
         return stalled
 
 

@@ -135,3 +135,18 @@ def test_a_rejoin_that_changes_nothing_still_ends_in_an_exit() -> None:
     assert h.exits == []
     h.tick({TP0: 3}, 11)
     assert h.exits == [EXIT_STALLED]
+
+
+def test_a_failed_rejoin_request_is_logged_and_the_exit_still_follows() -> None:
+    h = _Harness(_committed_offset={TP0: 5})
+
+    def broken() -> None:
+        raise RuntimeError("no consumer thread")
+
+    h.watch.rejoin = broken
+    h.tick({TP0: 3})
+    with structlog.testing.capture_logs() as logs:
+        h.tick({TP0: 3}, 31)
+    assert "consumer_rejoin_failed" in [e["event"] for e in logs]
+    h.tick({TP0: 3}, 31)
+    assert h.exits == [EXIT_STALLED]
