@@ -159,7 +159,7 @@ class LagTimer:
 
 
 def install_health(
-    app: faust.App, service: str, lag_interval_s: float = LAG_INTERVAL_S, stall_after_s: float = 60.0
+    app: faust.App, service: str, *, stall_after_s: float, lag_interval_s: float = LAG_INTERVAL_S
 ) -> WorkerHealth:
     """Add ``/metrics``, ``/healthz``, ``/readyz``, the consumer-lag timer and its stall watch to a service's app."""
     health = WorkerHealth(app, service)

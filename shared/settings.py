@@ -33,8 +33,8 @@ class BaseServiceSettings(BaseSettings):
     stall_after_s: float = Field(
         default=60.0,
         gt=0,
-        description="a partition with records waiting that this worker neither reads nor commits for this long "
-        "is logged as consumer_stalled (shared/stall.py)",
+        description="a partition with records waiting where this worker commits nothing for this long, outside a "
+        "rebalance, is a stall: the worker rejoins its group, and exits 75 if that does not help (shared/stall.py)",
     )
     topic_prefix: str = Field(
         default="", description="prepended to every topic and consumer group (environments, tests)"
