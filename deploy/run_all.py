@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 SERVICES = ["sink", "deduplicator", "extractor", "cleaner", "fetcher", "alerts", "api"]
 BASE_WEB_PORT = 6100
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-#: a worker's "restart me" exit status (EX_TEMPFAIL), as shared/stall.py and shared/streaming.py use it
+#: a worker's "restart me" exit status (EX_TEMPFAIL): shared.errors.EXIT_RESTART (not imported: this
+#: supervisor stays free of faust and the pipeline's imports)
 EXIT_RESTART = 75
 
 

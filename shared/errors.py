@@ -35,3 +35,9 @@ class ConfigError(WirewatchError):
     """Settings or configuration files are wrong."""
 
     reason = "config_error"
+
+
+#: Exit status of a worker that cannot go on but should be started again (EX_TEMPFAIL): its
+#: sends kept failing (shared/streaming.py) or it stayed stalled (shared/stall.py). It exits
+#: without committing, so the records it held are redelivered; deploy/run_all.py restarts it.
+EXIT_RESTART = 75

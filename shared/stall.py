@@ -31,10 +31,12 @@ import faust
 import structlog
 from faust.types import TP
 
+from shared.errors import EXIT_RESTART
+
 log = structlog.get_logger(__name__)
 
-#: Exit status of a worker that stayed stalled after a rejoin (EX_TEMPFAIL: restart me).
-EXIT_STALLED = 75
+#: Exit status of a worker that stayed stalled after a rejoin.
+EXIT_STALLED = EXIT_RESTART
 
 
 class StallWatch:

@@ -23,7 +23,7 @@ from shared.admin import topic_configs
 from shared.codec import Undecodable, codec_name, decode, encode, register_codecs
 from shared.contracts import DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
-from shared.errors import WirewatchError
+from shared.errors import EXIT_RESTART, WirewatchError
 from shared.health import install_health
 from shared.logging import configure_logging
 from shared.metrics import METRICS
@@ -224,7 +224,7 @@ async def send_durably(topic: faust.TopicT, key: str, value: Message, give_up_s:
             delay = min(delay * 2, 5.0)
 
 
-EXIT_SEND_FAILED = 75  # EX_TEMPFAIL: a supervisor should restart the worker
+EXIT_SEND_FAILED = EXIT_RESTART
 
 
 async def process_one(

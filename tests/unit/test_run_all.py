@@ -60,3 +60,9 @@ def test_any_other_exit_stops_everything_at_once() -> None:
     said, spawned = _supervise([75, 1])
     assert spawned == 2
     assert said[-1] == "extractor exited with 1 (not a restart); stopping everything"
+
+
+def test_the_supervisor_restarts_on_the_status_the_workers_exit_with() -> None:
+    from shared.errors import EXIT_RESTART  # noqa: PLC0415
+
+    assert run_all.EXIT_RESTART == EXIT_RESTART
