@@ -7,6 +7,9 @@ message to the dead-letter topic instead of crashing or dropping it.
 
 from __future__ import annotations
 
+import logging
+import os
+
 
 class WirewatchError(Exception):
     """Base of all pipeline errors."""
@@ -41,3 +44,9 @@ class ConfigError(WirewatchError):
 #: sends kept failing (shared/streaming.py) or it stayed stalled (shared/stall.py). It exits
 #: without committing, so the records it held are redelivered; deploy/run_all.py restarts it.
 EXIT_RESTART = 75
+
+
+def exit_for_restart(status: int = EXIT_RESTART) -> None:
+    """Exit at once, without committing (logs flushed first): the records the worker held are redelivered."""
+    logging.shutdown()
+    os._exit(status)

@@ -21,8 +21,6 @@ A partition that commits again ends the episode (``consumer_stall_cleared``).
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,7 +29,7 @@ import faust
 import structlog
 from faust.types import TP
 
-from shared.errors import EXIT_RESTART
+from shared.errors import EXIT_RESTART, exit_for_restart
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +52,7 @@ class StallWatch:
         self.app = app
         self.after_s = after_s
         self.rejoin = rejoin or (lambda: request_rejoin(app))
-        self.exit = exit or _exit_now
+        self.exit = exit or exit_for_restart
         self.clock = clock
         self._committed: dict[TP, Any] = {}
         self._since: dict[TP, float] = {}
@@ -107,12 +105,6 @@ class StallWatch:
             except Exception as exc:  # noqa: BLE001 - the exit below still follows if nothing moves
                 log.error("consumer_rejoin_failed", error=f"{type(exc).__name__}: {exc}")
         return stalled
-
-
-def _exit_now(status: int) -> None:
-    """Exit at once, without committing (as ``send_durably`` does): the held records are redelivered."""
-    logging.shutdown()
-    os._exit(status)
 
 
 def request_rejoin(app: faust.App) -> None:

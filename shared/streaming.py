@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import logging
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, cast
@@ -23,7 +21,7 @@ from shared.admin import topic_configs
 from shared.codec import Undecodable, codec_name, decode, encode, register_codecs
 from shared.contracts import DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
-from shared.errors import EXIT_RESTART, WirewatchError
+from shared.errors import EXIT_RESTART, WirewatchError, exit_for_restart
 from shared.health import install_health
 from shared.logging import configure_logging
 from shared.metrics import METRICS
@@ -217,8 +215,7 @@ async def send_durably(topic: faust.TopicT, key: str, value: Message, give_up_s:
         except Exception as exc:  # noqa: BLE001 - any send failure is retried, then exits
             if time.monotonic() > deadline:
                 log.critical("send_failed_exiting", topic=topic.get_topic_name(), error=repr(exc)[:300])
-                logging.shutdown()
-                os._exit(EXIT_SEND_FAILED)
+                exit_for_restart(EXIT_SEND_FAILED)
             log.warning("send_failed_retrying", topic=topic.get_topic_name(), error=repr(exc)[:300], retry_in_s=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

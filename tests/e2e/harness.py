@@ -196,6 +196,11 @@ def groups(events: list[EventUpdate]) -> list[set[str]]:
     return sorted(({s.article_id for s in e.sources} for e in events), key=sorted)
 
 
+def two_seed_events(p: Pipeline) -> bool:
+    """Whether the sink holds exactly the seeds' two events, {000, 001, 003} and {002, 004}."""
+    return groups(p.events()) == sorted([FEB, DEC], key=sorted)
+
+
 @contextmanager
 def fresh_pipeline(tmp_path_factory: pytest.TempPathFactory, name: str, **env: str) -> Iterator[Pipeline]:
     """A pipeline with its own topics and an empty inbox, nothing started; stopped and deleted afterwards."""

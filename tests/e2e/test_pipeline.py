@@ -16,7 +16,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import BOOTSTRAP, DEC, FEB, SEEDS, Pipeline, copy_samples, groups, require_broker
+from tests.e2e.harness import (
+    BOOTSTRAP,
+    DEC,
+    FEB,
+    SEEDS,
+    Pipeline,
+    copy_samples,
+    groups,
+    require_broker,
+    two_seed_events,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -35,12 +45,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         p.delete_topics()
 
 
-def _two_seed_events(p: Pipeline) -> bool:
-    return groups(p.events()) == [FEB, DEC] or groups(p.events()) == [DEC, FEB]
-
-
 def test_seeds_become_two_events(pipeline: Pipeline) -> None:
-    pipeline.wait_for("the two seed events", lambda: _two_seed_events(pipeline), timeout=240)
+    pipeline.wait_for("the two seed events", lambda: two_seed_events(pipeline), timeout=240)
     by_group = {frozenset(s.article_id for s in e.sources): e for e in pipeline.events()}
     feb = by_group[frozenset(FEB)]
     assert feb.event_date is not None and feb.event_date.isoformat() == "2022-02-12"
@@ -48,7 +54,7 @@ def test_seeds_become_two_events(pipeline: Pipeline) -> None:
 
 
 def test_restarts_lose_nothing_and_duplicate_nothing(pipeline: Pipeline) -> None:
-    pipeline.wait_for("the two seed events", lambda: _two_seed_events(pipeline), timeout=240)
+    pipeline.wait_for("the two seed events", lambda: two_seed_events(pipeline), timeout=240)
     # The deduplicator dies hard and the cleaner stops cleanly; an article arrives meanwhile.
     pipeline.stop("deduplicator", signal.SIGKILL)
     pipeline.stop("cleaner", signal.SIGTERM)

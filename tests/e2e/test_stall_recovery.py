@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import DEC, FEB, SEEDS, SERVICES, Pipeline, copy_samples, fresh_pipeline, groups
+from tests.e2e.harness import SEEDS, SERVICES, Pipeline, copy_samples, fresh_pipeline, two_seed_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -32,10 +32,7 @@ def test_a_worker_that_stops_fetching_rejoins_and_catches_up(pipeline: Pipeline,
     pipeline.wait_for("the stuck worker", lambda: bool(pipeline.log_events(stuck, "test_fetching_stopped")), 120)
     copy_samples(SEEDS, pipeline.watch_dir)
 
-    def two_events() -> bool:
-        return sorted(groups(pipeline.events()), key=sorted) == sorted([FEB, DEC], key=sorted)
-
-    pipeline.wait_for("the two seed events", two_events, timeout=240)
+    pipeline.wait_for("the two seed events", lambda: two_seed_events(pipeline), timeout=240)
     assert pipeline.log_events(stuck, "consumer_stalled")
     assert pipeline.log_events(stuck, "consumer_rejoin_requested")
     assert not pipeline.log_events(stuck, "consumer_stalled_exit")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 from unittest.mock import patch
 
@@ -44,7 +45,7 @@ async def test_persistent_failure_exits_without_returning() -> None:
 
     with (
         patch.object(streaming.asyncio, "sleep", return_value=None),
-        patch.object(streaming.os, "_exit", side_effect=fake_exit),
+        patch.object(os, "_exit", side_effect=fake_exit),
         pytest.raises(SystemExit) as exited,
     ):
         await streaming.send_durably(topic, "k", RawArticle(article_id="a", body="x"), give_up_s=0)  # type: ignore[arg-type]
