@@ -63,7 +63,10 @@ class DedupConfig(BaseModel):
 
     # --- candidate retrieval and bounds ---
     max_postings: int = Field(default=100, ge=4)  # per index key, most recent kept
-    max_candidates: int = Field(default=20, ge=1)
+    max_candidates: int = Field(default=20, ge=1)  # events sharing >= 2 index keys with the article
+    # events sharing only one key (one name or word: weak evidence, and a big window has many):
+    # this many, the most recent; capped apart so that they cannot crowd out the cost bound
+    single_key_candidates: int = Field(default=3, ge=0)
     query_terms: int = Field(default=12, ge=1)  # rarest article terms used as index keys
     retention_days: float = Field(default=7.0, gt=0.0)
     max_articles_per_event: int = Field(default=500, ge=1)  # ids kept in an event record

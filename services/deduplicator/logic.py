@@ -89,6 +89,9 @@ class Deduplicator:
         self._reassigned: list[DedupDecision] = []
         self._changed: dict[str, dict[str, Any] | None] = {}
         self.watermark: datetime | None = None
+        # work done (postings entries read, candidate events returned for scoring): bounded by
+        # the caps whatever the window size; the bench reports it per article
+        self.work: Counter[str] = Counter()
 
     @property
     def n_articles(self) -> int:
@@ -345,13 +348,30 @@ class Deduplicator:
 
     def _candidates(self, feats: ArticleFeatures, index_terms: list[int]) -> list[str]:
         hits: Counter[str] = Counter()
-        for e in feats.entities:
-            for eid in self._entity_postings.get(e):
+        read = 0
+        for lst in [self._entity_postings.get(e) for e in feats.entities] + [
+            self._term_postings.get(t) for t in index_terms
+        ]:
+            read += len(lst)
+            for eid in reversed(lst):  # newest first: ties go to recent events
                 hits[eid] += 1
-        for t in index_terms:
-            for eid in self._term_postings.get(t):
-                hits[eid] += 1
-        return [e for e, _ in hits.most_common(self.config.max_candidates) if e in self._events]
+        # events sharing two or more keys, most shared first; then a few sharing one key, newest
+        # first: a single shared word or name is weak evidence, and there are many such events
+        # in a big window, so their number is capped on its own (flat cost as the window grows)
+        cfg = self.config
+        events = self._events
+        multi = [e for e, n in hits.most_common(2 * cfg.max_candidates) if n >= 2 and e in events]
+        single: list[str] = []
+        if cfg.single_key_candidates:
+            for e, n in hits.items():
+                if n == 1 and e in events:
+                    single.append(e)
+                    if len(single) >= cfg.single_key_candidates:
+                        break
+        found = multi[: cfg.max_candidates] + single
+        self.work["postings_read"] += read
+        self.work["candidates"] += len(found)
+        return found
 
     def _choose_event(
         self, feats: ArticleFeatures

@@ -1,0 +1,38 @@
+"""Candidate retrieval: events sharing several index keys are scored; those sharing one key
+(a popular name) are capped apart, so a big window cannot make an article expensive."""
+
+from __future__ import annotations
+
+from services.deduplicator.config import DedupConfig
+from services.deduplicator.logic import Deduplicator
+from shared.contracts.events import EventDecision
+from tests.unit.test_dedup_logic import _words, make
+
+
+def _crowded(cfg: DedupConfig) -> tuple[Deduplicator, str]:
+    """One event on its own words, then 30 newer unrelated events that all name one popular entity."""
+    d = Deduplicator(cfg)
+    target = d.process(make("target", " ".join(_words("tgt", 40, 1)), entities=("popular", "rare")))
+    for i in range(30):
+        ents = ("popular", f"own{i}", f"other{i}")
+        d.process(make(f"noise{i}", " ".join(_words(f"n{i}x", 40, 10 + i)), entities=ents))
+    return d, target.event_id
+
+
+def test_single_key_candidates_are_capped_and_the_matching_event_is_still_found() -> None:
+    cfg = DedupConfig(recheck_after=0, single_key_candidates=2)
+    d, target = _crowded(cfg)
+    before = d.work.copy()
+    follow = d.process(make("follow", " ".join(_words("tgt", 40, 2)), entities=("popular", "rare")))
+    assert follow.event_decision is EventDecision.JOINED and follow.event_id == target
+    done = d.work - before
+    assert done["candidates"] == 1 + 2  # the target (many shared keys) + 2 of the 30 sharing "popular"
+    assert done["postings_read"] >= 31  # the popular entity's list was read whole
+
+
+def test_without_single_key_candidates_only_multi_key_events_are_scored() -> None:
+    d, target = _crowded(DedupConfig(recheck_after=0, single_key_candidates=0))
+    before = d.work.copy()
+    lone = d.process(make("lone", " ".join(_words("other", 40, 3)), entities=("popular",)))
+    assert (d.work - before)["candidates"] == 0  # 31 events share one name with it, none more
+    assert lone.event_decision is EventDecision.NEW_EVENT and lone.event_id != target
