@@ -444,6 +444,7 @@ class Deduplicator:
         ev.last_time = max(ev.last_time, feats.retained_from)
         if feats.published:
             ev.last_published = max(ev.last_published or feats.stream_time, feats.stream_time)
+            ev.first_published = min(ev.first_published or feats.stream_time, feats.stream_time)
         if with_content:
             ev.n_content += 1
             if feats.weekday is not None:
@@ -476,6 +477,8 @@ class Deduplicator:
         keep.event_types.update(gone.event_types)
         if gone.last_published is not None:
             keep.last_published = max(keep.last_published or gone.last_published, gone.last_published)
+        if gone.first_published is not None:
+            keep.first_published = min(keep.first_published or gone.first_published, gone.first_published)
         for mine, theirs in (
             (keep.weekday_votes, gone.weekday_votes),
             (keep.day_votes, gone.day_votes),

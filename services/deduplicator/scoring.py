@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import TypeVar
 
@@ -108,6 +108,18 @@ def _month_year_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfi
     return 1.0
 
 
+def _publication_gap_days(published: datetime, event: EventState) -> float:
+    """Days from ``published`` to the event's span of publication times (0 inside it): an article
+    delivered late, or back-filled, is not penalised for arriving after newer coverage."""
+    last = event.last_published
+    if last is None:
+        return 0.0
+    first = event.first_published or last
+    if published < first:
+        return (first - published).total_seconds() / 86400.0
+    return max(0.0, (published - last).total_seconds() / 86400.0)
+
+
 def score_event(
     feat: ArticleFeatures,
     event: EventState,
@@ -138,8 +150,7 @@ def score_event(
     factor = date_factor(feat, event, cfg)
     decay = 1.0
     if feat.published and event.last_published is not None:  # fetch times say nothing about the event
-        gap_days = abs((feat.stream_time - event.last_published).total_seconds()) / 86400.0
-        decay = 0.5 ** (gap_days / cfg.decay_days)
+        decay = 0.5 ** (_publication_gap_days(feat.stream_time, event) / cfg.decay_days)
     if max(0.0, total) * factor * decay >= min(cfg.join_threshold, cfg.merge_threshold):
         # only a score that could join or merge needs the (costlier) participant check
         factor *= participant_factor(feat, event, cfg)

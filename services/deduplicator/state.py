@@ -105,6 +105,7 @@ class EventState:
     year_votes: dict[str, float] = field(default_factory=dict)  # "YYYY" -> summed confidence
     weekday_votes: dict[str, float] = field(default_factory=dict)  # "0".."6" (Monday..Sunday) -> votes
     last_published: datetime | None = None  # latest publication time among its articles
+    first_published: datetime | None = None  # earliest (records without it: the latest)
     merged_from: list[str] = field(default_factory=list)
 
     def trim(self, max_terms: int, max_articles: int) -> None:
@@ -145,6 +146,7 @@ class EventState:
             "year_votes": dict(self.year_votes),
             "weekday_votes": dict(self.weekday_votes),
             "last_published": self.last_published.isoformat() if self.last_published else None,
+            "first_published": self.first_published.isoformat() if self.first_published else None,
             "merged_from": list(self.merged_from),
         }
 
@@ -168,5 +170,6 @@ class EventState:
             year_votes={str(k): float(v) for k, v in rec.get("year_votes", {}).items()},
             weekday_votes={str(k): float(v) for k, v in rec.get("weekday_votes", {}).items()},
             last_published=datetime.fromisoformat(rec["last_published"]) if rec.get("last_published") else None,
+            first_published=datetime.fromisoformat(first) if (first := rec.get("first_published")) else None,
             merged_from=list(rec.get("merged_from", [])),
         )

@@ -1,12 +1,20 @@
 """Candidate retrieval: events sharing several index keys are scored; those sharing one key
-(a popular name) are capped apart, so a big window cannot make an article expensive."""
+(a popular name) are capped apart, so a big window cannot make an article expensive. Time decay
+over an event's span of publication times."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import pytest
+
 from services.deduplicator.config import DedupConfig
+from services.deduplicator.features import featurize
 from services.deduplicator.logic import Deduplicator
+from services.deduplicator.scoring import score_event
+from services.deduplicator.vectors import TermVector
 from shared.contracts.events import EventDecision
-from tests.unit.test_dedup_logic import _words, make
+from tests.unit.test_dedup_logic import T0, _words, make
 
 
 def _crowded(cfg: DedupConfig) -> tuple[Deduplicator, str]:
@@ -36,3 +44,25 @@ def test_without_single_key_candidates_only_multi_key_events_are_scored() -> Non
     lone = d.process(make("lone", " ".join(_words("other", 40, 3)), entities=("popular",)))
     assert (d.work - before)["candidates"] == 0  # 31 events share one name with it, none more
     assert lone.event_decision is EventDecision.NEW_EVENT and lone.event_id != target
+
+
+def test_time_decay_counts_from_the_events_span_of_publication_times() -> None:
+    """An article published between an event's first and latest article (delivered late, or
+    back-filled) is not decayed; one published after the span is, by its distance to the span."""
+    d = Deduplicator(DedupConfig(recheck_after=0))
+    first = d.process(make("first", " ".join(_words("call", 40, 1)), at=T0))
+    later = d.process(make("later", " ".join(_words("call", 40, 2)), at=T0 + timedelta(days=6)))
+    assert later.event_id == first.event_id
+    event = d._events[first.event_id]
+    cfg = d.config
+
+    def decay(at: datetime) -> float:
+        art = make("probe", " ".join(_words("call", 40, 3)), at=at)
+        return score_event(featurize(art, cfg), event, cfg, TermVector.empty(), {}).decay
+
+    assert decay(T0 + timedelta(days=3)) == 1.0  # inside the span
+    assert decay(T0 - timedelta(days=7)) == pytest.approx(0.5)  # a half-life before the first
+    assert decay(T0 + timedelta(days=13)) == pytest.approx(0.5)  # a half-life after the latest
+    restored = Deduplicator(cfg)
+    restored.load(d.drain_changes().items())  # type: ignore[arg-type]
+    assert restored._events[first.event_id].first_published == event.first_published == T0
