@@ -57,8 +57,11 @@ class DedupConfig(BaseModel):
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
     merge_threshold: float = Field(default=0.25, ge=0.0, le=1.0)  # both events must score this high
-    # articles after which a lone event's founder is re-checked (0 = off); memory: that many articles
+    # articles after which a lone event's founder is first re-checked (0 = off)
     recheck_after: int = Field(default=30, ge=0)
+    # how many times a founder still alone is re-checked, each time twice as late; memory: the
+    # founders among the last recheck_after * (2**rounds - 1) articles (450 by default)
+    recheck_rounds: int = Field(default=4, ge=1, le=10)
     decay_days: float = Field(default=7.0, gt=0.0)  # similarity half-life over stream time
 
     # --- candidate retrieval and bounds ---

@@ -27,8 +27,9 @@ consistent view (see docs/dedup.md).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,7 +85,8 @@ class Deduplicator:
         self._entity_df: DocFreq[str] = DocFreq()
         self._seq = 0
         # recent articles that founded an event: re-checked once, ``recheck_after`` articles later
-        self._pending: deque[tuple[int, EnrichedArticle, ArticleFeatures]] = deque()
+        # a heap of (due, arrival, round, article, features): founders to re-check while alone
+        self._pending: list[tuple[int, int, int, EnrichedArticle, ArticleFeatures]] = []
         self._assigned = 0
         self._reassigned: list[DedupDecision] = []
         self._changed: dict[str, dict[str, Any] | None] = {}
@@ -246,7 +248,8 @@ class Deduplicator:
         )
         self._assigned += 1
         if decision is EventDecision.NEW_EVENT and self.config.recheck_after > 0:
-            self._pending.append((self._assigned, article, feats))
+            due = self._assigned + self.config.recheck_after
+            heapq.heappush(self._pending, (due, self._assigned, 0, article, feats))
         self._recheck_due()
         return self._replay(article, st)
 
@@ -260,11 +263,13 @@ class Deduplicator:
     def _recheck_due(self) -> None:
         """Re-score articles that founded an event ``recheck_after`` articles ago and are still
         alone in it: events that have grown since may now fit them (the online order saw the
-        look-alike before the real match). A lone event that now scores above the join threshold
-        against another one is folded into it."""
+        look-alike before the real match, or the match's other articles were still on other
+        partitions). A lone event that now scores above the join threshold against another one
+        is folded into it; one that does not is looked at again twice as late, up to
+        ``recheck_rounds`` times (30, 60, 120, 240 articles after it arrived)."""
         cfg = self.config
-        while self._pending and self._assigned - self._pending[0][0] >= cfg.recheck_after:
-            _, article, feats = self._pending.popleft()
+        while self._pending and self._pending[0][0] <= self._assigned:
+            _, tie, rnd, article, feats = heapq.heappop(self._pending)
             st = self._articles.get(feats.article_id)
             if st is None or st.version != feats.version:
                 continue
@@ -273,6 +278,9 @@ class Deduplicator:
                 continue
             best, sc = self._best_other(feats, own.event_id)
             if best is None or sc < cfg.join_threshold:
+                if rnd + 1 < cfg.recheck_rounds:  # still alone: look again, twice as late
+                    due = self._assigned + cfg.recheck_after * 2 ** (rnd + 1)
+                    heapq.heappush(self._pending, (due, tie, rnd + 1, article, feats))
                 continue
             self._merge(best, own)
             st.decision = {

@@ -50,3 +50,30 @@ def test_without_recheck_the_lone_founder_stays_apart() -> None:
     d, events = _stream(DedupConfig(recheck_after=0, merge_threshold=1.0))
     assert d.event_of("m2") not in events
     assert d.drain_reassignments() == []
+
+
+def _late_stream(cfg: DedupConfig) -> Deduplicator:
+    """The lone founder's re-check comes before the articles that make the first event fit it
+    (they were still on other partitions): unrelated articles first, then the fitting ones."""
+    d = Deduplicator(cfg)
+    d.process(_mix(1, core=300))
+    d.process(_mix(2, core=50, side=250))
+    for s in (10, 11, 12):
+        d.process(_mix(s, other=300))
+    for s in (3, 4, 5):
+        d.process(_mix(s, core=220, side=80))
+    for s in (13, 14, 15, 16, 17, 18):
+        d.process(_mix(s, other=300))
+    return d
+
+
+def test_a_founder_still_alone_is_re_checked_again_later() -> None:
+    d = _late_stream(DedupConfig(recheck_after=1, recheck_rounds=5, merge_threshold=1.0))
+    assert d.event_of("m2") == d.event_of("m1") == d.event_of("m5")
+    assert [m.article_id for m in d.drain_reassignments()] == ["m2"]
+
+
+def test_one_round_only_gives_up_after_the_first_re_check() -> None:
+    d = _late_stream(DedupConfig(recheck_after=1, recheck_rounds=1, merge_threshold=1.0))
+    assert d.event_of("m1") == d.event_of("m5") != d.event_of("m2")
+    assert d.drain_reassignments() == []
