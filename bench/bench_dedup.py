@@ -28,6 +28,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dedup_copies import run_copies  # noqa: E402
+
 from services.cleaner.logic import clean  # noqa: E402
 from services.deduplicator.config import DedupConfig  # noqa: E402
 from services.deduplicator.features import ArticleFeatures, featurize  # noqa: E402
@@ -303,6 +305,12 @@ def main() -> None:
         for k, v in scale.items():
             print(f"  {k:34s} {v}")
         out.update(scale)
+    if ECB.exists():
+        copies = run_copies(arts, cfg)
+        print("copies of ECB+ articles (each kind: share linked to its original / in its event)")
+        for k, v in copies.items():
+            print(f"  {k:34s} {v}")
+        out.update({f"copy_{k}": v for k, v in copies.items()})
     print(json.dumps(out, sort_keys=True))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from services.deduplicator.config import DedupConfig
 from shared.contracts.articles import EnrichedArticle, Precision
 from shared.errors import RejectedInput
+from shared.urls import is_tracking_param
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _MERSENNE = np.uint64((1 << 61) - 1)
@@ -212,13 +214,21 @@ def entity_key(entity_id: str) -> str:
 
 
 def _url_key(url: str | None) -> str | None:
+    """The URL an article is recognised by across versions: scheme, ``www.``, fragment, a trailing
+    slash and tracking parameters ignored, the other query parameters kept (sorted): on many
+    sites they name the article (``story?id=2066717``, WordPress ``?p=123``)."""
     if not url:
         return None
-    key = url.strip().lower().split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    base, _, query = url.strip().split("#", 1)[0].partition("?")
+    key = base.lower().rstrip("/")
     for prefix in ("https://", "http://"):
         if key.startswith(prefix):
             key = key[len(prefix) :]
-    return key.removeprefix("www.") or None
+    key = key.removeprefix("www.")
+    params = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_tracking_param(k))
+    if params:
+        key += "?" + urlencode(params)
+    return key or None
 
 
 def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> ArticleFeatures:

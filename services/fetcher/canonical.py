@@ -16,60 +16,8 @@ import contextlib
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "gclsrc",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "ttclid",
-        "li_fat_id",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "_ga",
-        "_gl",
-        "_hsenc",
-        "_hsmi",
-        "__hssc",
-        "__hstc",
-        "__hsfp",
-        "hsctatracking",
-        "mkt_tok",
-        "oly_anon_id",
-        "oly_enc_id",
-        "vero_id",
-        "vero_conv",
-        "rb_clickid",
-        "s_cid",
-        "cmpid",
-        "ocid",
-        "ns_mchannel",
-        "ns_source",
-        "ns_campaign",
-        "ns_linkname",
-        "ns_fee",
-        "sr_share",
-        "ref_src",
-        "ref_url",
-        "smid",
-        "soc_src",
-        "soc_trk",
-        "ito",
-        "at_medium",
-        "at_campaign",
-        "wt.mc_id",
-        "icid",
-        "spm",
-        "amp",
-    }
-)
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "ncid")
+from shared.urls import is_tracking_param
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
@@ -79,11 +27,6 @@ _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _AMP_PATH = re.compile(r"(/amp/?$)|(^/amp/)|(\.amp(?=\.html?$|$))", re.IGNORECASE)
-
-
-def is_tracking_param(name: str) -> bool:
-    low = name.lower()
-    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
 def _normalise_escapes(part: str, safe: str) -> str:

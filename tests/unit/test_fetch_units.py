@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from services.fetcher.canonical import canonicalize_url, is_tracking_param, page_canonical, site_of
+from services.fetcher.canonical import canonicalize_url, page_canonical, site_of
 from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, StaticSources, parse_sources
 from services.fetcher.documents import encode_body, url_article_id
 from services.fetcher.files import FileStats, FolderWatcher, file_article_id, read_file
@@ -26,6 +26,7 @@ from services.fetcher.seen import SeenState, content_hash
 from services.fetcher.settings import FetcherSettings
 from shared.contracts import BodyEncoding, RawArticle
 from shared.errors import ConfigError, RejectedInput
+from shared.urls import is_tracking_param
 
 # --- canonical URLs ------------------------------------------------------------------------
 
