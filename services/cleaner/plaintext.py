@@ -74,6 +74,24 @@ def looks_like_headline(text: str) -> bool:
     return not text.endswith((".", ":", ";", ",")) or text.endswith("...")
 
 
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_ABBR = "jan feb mar apr jun jul aug sep sept oct nov dec"
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun"
+_STAMP_LABELS = "posted updated published edited last modified on at am pm est edt cst cdt pst pdt gmt utc ist cet bst"
+_STAMP_WORDS = frozenset(" ".join((_MONTHS, _MONTH_ABBR, _WEEKDAYS, _STAMP_LABELS)).split())
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+_NUMERIC_DATE_OR_TIME = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\s?\d{1,2}\b")
+
+
+def is_bare_stamp(text: str) -> bool:
+    """A date or time line with no headline words ("9/10/2010 @ 1:19PM", "THURSDAY, JUNE 30,
+    2005", "Posted 04/02/07, 9:00 PM"): a date or a time, and fewer than two words of three
+    letters or more besides month and weekday names and stamp words."""
+    if _words(text) > 12 or not (_NUMERIC_DATE_OR_TIME.search(text) or parse_stamp(text)):
+        return False
+    return sum(1 for w in _LETTERS.findall(text) if w.casefold() not in _STAMP_WORDS) < 2
+
+
 def _is_fragment(text: str) -> bool:
     """Widget label or alt text: at most four words, no digits, no sentence punctuation.
 
@@ -243,8 +261,12 @@ class _Cleaner:
                 line.removed = True
 
     def _title(self) -> None:
-        """First remaining line when it looks like a headline; later lines repeating it go."""
+        """First remaining line when it looks like a headline; later lines repeating it go. A bare
+        date line above it is not the headline: it is passed over (and kept in the text, where the
+        extractor reads it as the date line that relative dates resolve against)."""
         remaining = [ln for ln in self.lines if not ln.removed]
+        while len(remaining) > 2 and is_bare_stamp(remaining[0].text):
+            remaining.pop(0)
         if len(remaining) < 2 or not looks_like_headline(remaining[0].text):
             return
         if remaining[1].block == remaining[0].block and remaining[1].text[:1].islower():

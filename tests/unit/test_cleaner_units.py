@@ -16,7 +16,7 @@ from services.cleaner.limits import CleanerLimits
 from services.cleaner.logic import clean, content_hash
 from services.cleaner.lostbytes import repair_lost_bytes
 from services.cleaner.patterns import byline_names
-from services.cleaner.plaintext import clean_plain
+from services.cleaner.plaintext import clean_plain, is_bare_stamp
 from services.cleaner.refine import refine_paragraphs
 from services.cleaner.settings import CleanerSettings
 from services.cleaner.stamps import parse_stamp, stamp_kind
@@ -150,6 +150,23 @@ def test_plain_structural_rules() -> None:
     assert result.title == "Council passes budget after long debate"
     assert result.paragraphs == [PROSE]
     assert result.removed_lines == 7  # the title line counts as removed from the body
+
+
+@pytest.mark.parametrize("stamp", ["9/10/2010 @ 1:19PM", "THURSDAY, JUNE 30, 2005", "Posted 04/02/07, 9:00 PM"])
+def test_plain_bare_date_line_is_not_the_title(stamp: str) -> None:
+    """Scraped text often has a date line above the headline (ECB+: "9/10/2010 @ 1: 19PM" was an
+    event's title): the headline below it is the title, and the date line stays in the text."""
+    text = "\n".join(
+        ["http://news.example.com/2010/09/10/story.html", stamp, "Council passes budget after long debate", PROSE]
+    )
+    result = clean_plain(text)
+    assert result.title == "Council passes budget after long debate"
+    assert result.paragraphs == [stamp, PROSE]
+
+
+@pytest.mark.parametrize("line", ["Apollo 11 crew returns", "7.5 quake hits Iran", "Joe Louis 26-1", "G20 summit"])
+def test_plain_headline_with_numbers_is_not_a_stamp(line: str) -> None:
+    assert not is_bare_stamp(line)
 
 
 def test_plain_hard_wrapped_lines_are_joined() -> None:
