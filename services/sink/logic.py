@@ -8,6 +8,7 @@ order in which articles arrive does not matter.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -26,6 +27,8 @@ from shared.contracts import (
 )
 
 SUMMARY_CHARS = 400
+TITLE_WORDS = 14  # a title made from the lead sentence when no article has a headline
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 ACTOR_KINDS = {EntityKind.PERSON, EntityKind.ORG, EntityKind.GROUP}
 _PRECISION_RANK = {p: i for i, p in enumerate(Precision)}
 
@@ -48,6 +51,20 @@ def _summary(decision: DedupDecision) -> str | None:
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
     return text or None
+
+
+def _lead_title(decision: DedupDecision) -> str | None:
+    """For an event none of whose articles has a headline: the first sentence of its lead
+    article, cut to ``TITLE_WORDS`` words."""
+    clean = decision.article.article
+    text = next((p.strip() for p in clean.paragraphs or [clean.text] if p.strip()), "")
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    words = sentence.split()
+    if not words:
+        return None
+    if len(words) > TITLE_WORDS:
+        return " ".join(words[:TITLE_WORDS]) + " …"
+    return sentence
 
 
 def _event_date(decisions: Sequence[DedupDecision]) -> tuple[date | None, Precision]:
@@ -145,7 +162,7 @@ def consolidate(
     return EventUpdate(
         event_id=event_id,
         revision=revision,
-        title=lead.article.article.title,
+        title=lead.article.article.title or _lead_title(lead),
         summary=_summary(lead),
         event_type=types.most_common(1)[0][0] if types else "other",
         event_date=event_date,

@@ -87,3 +87,16 @@ def test_title_comes_from_the_first_original_that_has_one() -> None:
     titled = make_decision("b1", "e1", title="Leaders spoke")
     event = consolidate("e1", [untitled, titled])
     assert event.title == "Leaders spoke"
+
+
+def test_without_any_headline_the_title_is_the_lead_sentence() -> None:
+    """ECB+ has whole events of articles without a headline line: their title was empty."""
+    text = "Police in Athens fired tear gas at protesters on Saturday. Shops were closed."
+    event = consolidate("e1", [make_decision("a1", "e1", title="", text=text)])
+    assert event.title == "Police in Athens fired tear gas at protesters on Saturday."
+    long = (
+        "A powerful earthquake struck southern Iran on Sunday killing at least ten people "
+        "and injuring dozens more in villages. More follows."
+    )
+    event = consolidate("e2", [make_decision("b1", "e2", title="", text=long)])
+    assert event.title == "A powerful earthquake struck southern Iran on Sunday killing at least ten people and …"
