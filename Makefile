@@ -78,7 +78,7 @@ bench-clean: install ## Cleaner F1/precision/recall and pages/s on the extractio
 bench-extract: install ## Extractor accuracy on the labelled sentences, articles/s, peak memory
 	$(PY) bench/bench_extract.py
 
-bench-dedup: install ## Deduplicator B-cubed/pairwise F1 on ECB+, scaling on 100k synthetic articles
+bench-dedup: install ## Deduplicator B-cubed/pairwise F1 on ECB+, copy detection on ECB+ copies, scaling on 100k synthetic articles
 	$(PY) bench/bench_dedup.py
 
 bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds x 50 items
