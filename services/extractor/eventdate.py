@@ -7,6 +7,10 @@ candidates are weighted by position and kind, stamp lines are ignored, dates
 inside quotes count less (they are relative to when the quote was said), and
 votes for the same day add up.
 
+Dates long before the article's own time (more than ``BACKGROUND_DAYS``) are
+background ("born on March 29, 1928", "the 1972 break-in"): they count less, and
+when nothing else is left the event date is unknown rather than decades old.
+
 Relative expressions ("on Thursday", "tomorrow") are only usable when the
 publication time is known: resolving them against the fetch time would invent
 a date, so they are then skipped and the event date stays unknown unless the
@@ -157,6 +161,8 @@ def _vote(
     if not votes:
         return None
     best = max(votes, key=lambda d: (votes[d], -abs((d - ref.today).days)))
+    if now is not None and (now - best).days > BACKGROUND_DAYS:
+        return None  # only background dates ("born on March 29, 1928"): the event's date is unknown
     share = votes[best] / sum(votes.values())
     confidence = 0.35 + 0.55 * share * min(1.0, votes[best])
     if not ref.reliable:
