@@ -43,9 +43,29 @@ class Worker:
     restarts: list[float] = field(default_factory=list)
 
 
+class StopSignals:
+    """SIGINT/SIGTERM as a flag. The handler runs in the main thread between any two bytecodes,
+    so it must not take a lock: ``threading.Event.set()`` there deadlocked ``make run`` on Ctrl-C
+    (the main thread's own ``Event.wait`` held the event's lock; py-spy showed the handler stuck
+    in ``Condition.__enter__``). The supervisor polls the flag instead."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.received = signum
+
+    def __call__(self) -> bool:
+        return self.received is not None
+
+
 def supervise(
     workers: list[Worker],
-    stop: threading.Event,
+    should_stop: Callable[[], bool],
     spawn: Callable[[Worker], None],
     say: Callable[[str], None],
     *,
@@ -53,8 +73,9 @@ def supervise(
     window_s: float = 600.0,
     poll_s: float = 0.5,
 ) -> None:
-    """Watch the workers until ``stop``: restart one that exits with 75, stop all on any other exit."""
-    while not stop.is_set():
+    """Watch the workers until ``should_stop()``: restart one that exits with 75, return (to stop
+    them all) on any other exit. Polls with ``time.sleep``: no lock that a signal could interrupt."""
+    while not should_stop():
         for w in workers:
             rc = None if w.proc is None else w.proc.poll()
             if rc is None:
@@ -70,9 +91,8 @@ def supervise(
                 continue
             why = f"{len(w.restarts)} restarts in {window_s:.0f} s already" if rc == EXIT_RESTART else "not a restart"
             say(f"{w.name} exited with {rc} ({why}); stopping everything")
-            stop.set()
-            break
-        stop.wait(poll_s)
+            return
+        time.sleep(poll_s)
 
 
 def _pump(name: str, proc: subprocess.Popen[bytes], lock: threading.Lock) -> None:
@@ -153,12 +173,10 @@ def main() -> int:
     if args.watch_events:
         threading.Thread(target=_watch_events, args=(stop, lock, args.watch_interval), daemon=True).start()
 
-    def _stop(signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    supervise(workers, stop, spawn, say)
+    signals = StopSignals()
+    signals.install()
+    supervise(workers, signals, spawn, say)
+    stop.set()  # the event watcher's thread; outside any signal handler
 
     procs = [w.proc for w in workers if w.proc is not None]
     for proc in procs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import subprocess
 import sys
 import threading
@@ -43,7 +44,7 @@ def _supervise(exit_codes: list[int], restart_limit: int = 3) -> tuple[list[str]
     timer = threading.Timer(30, stop.set)  # a safety net: the test fails on the assertion, not by hanging
     timer.start()
     try:
-        run_all.supervise([worker], stop, spawn, said.append, restart_limit=restart_limit, poll_s=0.05)
+        run_all.supervise([worker], stop.is_set, spawn, said.append, restart_limit=restart_limit, poll_s=0.05)
     finally:
         timer.cancel()
     return said, spawned
@@ -66,3 +67,36 @@ def test_the_supervisor_restarts_on_the_status_the_workers_exit_with() -> None:
     from shared.errors import EXIT_RESTART  # noqa: PLC0415
 
     assert run_all.EXIT_RESTART == EXIT_RESTART
+
+
+_SIGNAL_SCRIPT = """
+import os, signal, sys, threading, time
+sys.path.insert(0, {deploy!r})
+import run_all
+signals = run_all.StopSignals()
+signals.install()
+busy = threading.Event()  # another thread using an Event, as the event watcher does
+threading.Thread(target=lambda: [busy.wait(0.0005) for _ in iter(int, 1)], daemon=True).start()
+def kick():
+    time.sleep(0.05)
+    for _ in range(200):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.0002)
+threading.Thread(target=kick, daemon=True).start()
+run_all.supervise([], signals, lambda w: None, print, poll_s=0.0005)
+print("stopped", signals.received)
+"""
+
+
+def test_stop_signals_end_supervision_without_taking_a_lock_in_the_handler() -> None:
+    """Ctrl-C in ``make run`` once hung for good: its handler called ``Event.set()``. That race
+    could not be reproduced on demand; this checks the path that replaced it: bursts of SIGINT
+    while the supervisor polls end it promptly, every time."""
+    script = _SIGNAL_SCRIPT.format(deploy=str(REPO / "deploy"))
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20, check=True)
+        assert out.stdout.strip().endswith(f"stopped {int(signal.SIGINT)}")
+    handler = run_all.StopSignals()
+    assert not handler()
+    handler._handle(signal.SIGTERM, None)
+    assert handler() and handler.received == signal.SIGTERM
