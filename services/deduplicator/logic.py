@@ -84,8 +84,8 @@ class Deduplicator:
         self._term_df: DocFreq[int] = DocFreq()
         self._entity_df: DocFreq[str] = DocFreq()
         self._seq = 0
-        # recent articles that founded an event: re-checked once, ``recheck_after`` articles later
-        # a heap of (due, arrival, round, article, features): founders to re-check while alone
+        # articles that founded an event and are re-checked while alone (see _recheck_due): a heap
+        # of (due, arrival, round, article, features), due counted in assigned articles
         self._pending: list[tuple[int, int, int, EnrichedArticle, ArticleFeatures]] = []
         self._assigned = 0
         self._reassigned: list[DedupDecision] = []
