@@ -54,6 +54,10 @@ class DedupConfig(BaseModel):
     participant_conflict_factor: float = Field(default=0.5, ge=0.0, le=1.0)
     participant_min_share: float = Field(default=0.8, ge=0.0, le=1.0)  # leading = this share of the heaviest
     participant_minor_share: float = Field(default=0.5, ge=0.0, le=1.0)  # below: named only in passing
+    # an event's days (and weekdays) holding at least this share of its most reported one's
+    # votes all count as its days: multi-day events are reported on each (ECB+: 1.0 -> 0.25
+    # gains 0.013 F1 in file order, 0.006 through partitions)
+    date_support_share: float = Field(default=0.25, gt=0.0, le=1.0)
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
     merge_threshold: float = Field(default=0.25, ge=0.0, le=1.0)  # both events must score this high

@@ -62,32 +62,40 @@ def _top(votes: Mapping[str, float]) -> str | None:
     return max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0] if votes else None
 
 
+def _supported(votes: Mapping[str, float], share: float) -> list[str]:
+    """The values holding at least ``share`` of the strongest one's votes: an event that
+    runs over several days (riots, a manhunt, a summit) is reported on each of them, so an
+    article is compared with every well-supported day, not only the most reported one."""
+    top = max(votes.values(), default=0.0)
+    return [k for k, v in votes.items() if top > 0 and v >= share * top]
+
+
 def date_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
     """1 without evidence; a bonus above 1 for the same day; a veto factor for a clear conflict."""
     if feat.event_date is None or feat.date_confidence < cfg.min_date_confidence:
         return weekday_factor(feat, event, cfg)
     prec = feat.date_precision
-    if prec in _DAY and event.day_votes:
-        top = _top(event.day_votes)
-        if top is not None:
-            gap = abs((feat.event_date - date.fromisoformat(top)).days)
-            if gap > cfg.far_date_days:  # weeks apart: a different occurrence, whatever the words
-                return cfg.far_date_conflict_factor
-            if gap > cfg.date_conflict_days:
-                return cfg.date_conflict_factor
-            return 1.0 + cfg.same_day_bonus if gap <= 1 else 1.0
+    days = _supported(event.day_votes, cfg.date_support_share) if prec in _DAY else []
+    if days:
+        gap = min(abs((feat.event_date - date.fromisoformat(d)).days) for d in days)
+        if gap > cfg.far_date_days:  # weeks apart: a different occurrence, whatever the words
+            return cfg.far_date_conflict_factor
+        if gap > cfg.date_conflict_days:
+            return cfg.date_conflict_factor
+        return 1.0 + cfg.same_day_bonus if gap <= 1 else 1.0
     return min(_month_year_factor(feat, event, cfg), weekday_factor(feat, event, cfg))
 
 
 def weekday_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
-    """A softer veto when the two sides name days of the week two or more days apart."""
-    if feat.weekday is None or not event.weekday_votes:
+    """A softer veto when the article names a day of the week two or more days from every
+    well-supported one of the event."""
+    if feat.weekday is None:
         return 1.0
-    top = _top(event.weekday_votes)
-    if top is None:
+    days = _supported(event.weekday_votes, cfg.date_support_share)
+    if not days:
         return 1.0
-    gap = abs(feat.weekday - int(top)) % 7
-    return cfg.weekday_conflict_factor if min(gap, 7 - gap) >= 2 else 1.0
+    gap = min(min(g, 7 - g) for g in (abs(feat.weekday - int(d)) % 7 for d in days))
+    return cfg.weekday_conflict_factor if gap >= 2 else 1.0
 
 
 def _month_year_factor(feat: ArticleFeatures, event: EventState, cfg: DedupConfig) -> float:
