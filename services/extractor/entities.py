@@ -10,7 +10,7 @@ with the same surname; across articles, ids come from deterministic keys
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from services.extractor.names import (
@@ -98,6 +98,66 @@ def _acronyms(text: str, mentions: Sequence[RawMention]) -> dict[str, str]:
     return found
 
 
+@dataclass
+class _FullName:
+    """One written form of a person's full name in an article."""
+
+    text: str
+    words: int
+    tagged: bool  # the model called it a person at least once
+    initial_only: bool = True  # every mention starts a sentence
+    miscut: bool = False
+
+
+_SENTENCE_END = re.compile(r"(?:^|[.!?\n][\"'\u201d\u2019)]*)\s*$")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    return bool(_SENTENCE_END.search(text[max(0, start - 4) : start])) if start else True
+
+
+def _full_name_forms(
+    mentions: Sequence[RawMention], text: str, known_non_person: Callable[[RawMention], bool]
+) -> dict[str, _FullName]:
+    """The multi-word person names of an article, each written form once.
+
+    A multi-word name the model called an organisation or a place counts too when the
+    article also names a person by its last word alone ("Hugh Jackman" tagged as a place,
+    then "Jackman" five times as a person): the small model mislabels names out of context.
+    A form is *mis-cut* when it only ever starts a sentence and its first word is written in
+    lower case elsewhere in the article ("Having Jackman host was bold"): the model took a
+    capitalised sentence opener into the name; so is one that starts with a lower-case word
+    longer than a name particle ("real Bettie Page", but not "de Gaulle").
+    """
+    lower = set(re.findall(r"(?<![\w'-])[a-z]+(?![\w'-])", text))
+    bare = {
+        person_key(m.text) for m in mentions if m.kind is EntityKind.PERSON and len(person_key(m.text).split()) == 1
+    }
+    forms: dict[str, _FullName] = {}
+    for m in mentions:
+        words = person_key(m.text).split()
+        if len(words) < 2:
+            continue
+        if m.kind is EntityKind.PERSON or (
+            m.kind in (EntityKind.ORG, EntityKind.PLACE)
+            and len(words) == 2  # a first name and a surname; longer spans are titles, books, offices
+            and words[-1] in bare
+            # not a team ("Jacksonville Jaguars") nor a title or common noun the article also
+            # writes in lower case ("County Sheriff"), whatever the model called the bare word
+            and not words[-1].endswith("s")
+            and words[-1] not in lower
+            and "," not in m.text  # "Tonys, Jackman": a span run across two names
+            and not known_non_person(m)
+        ):
+            form = forms.setdefault(m.text, _FullName(m.text, len(words), tagged=m.kind is EntityKind.PERSON))
+            form.tagged = form.tagged or m.kind is EntityKind.PERSON
+            form.initial_only = form.initial_only and _starts_sentence(text, m.start)
+    for form in forms.values():
+        first = form.text.split()[0]
+        form.miscut = (form.initial_only and first.lower() in lower) or (first.islower() and len(first) > 3)
+    return forms
+
+
 class EntityResolver:
     """Turns the cleaned mentions of one article into canonical ``Entity`` objects."""
 
@@ -143,7 +203,7 @@ class EntityResolver:
     def resolve(self, text: str, title: str | None, mentions: Sequence[RawMention]) -> list[Entity]:
         mentions = [m for m in mentions if key_for(m.kind, m.text)]
         acronyms = _acronyms(text, mentions)
-        persons = self._person_names(mentions)
+        persons = self._person_names(mentions, text)
         groups: dict[str, _Group] = {}
         memo: dict[tuple[EntityKind, str], Canonical] = {}
         for m in mentions:
@@ -154,29 +214,35 @@ class EntityResolver:
             group.mentions.append(m)
         return self._rank(text, title, groups.values())
 
-    def _person_names(self, mentions: Sequence[RawMention]) -> dict[str, Canonical]:
+    def _person_names(self, mentions: Sequence[RawMention], text: str) -> dict[str, Canonical]:
         """Full (multi-word) person names of the article, keyed by their person key.
 
         Variants of one name in the same article (same surname, fuzzy-equal keys,
-        e.g. "Joe Biden" / "Joseph R. Biden") collapse onto the longest form.
+        e.g. "Joe Biden" / "Joseph R. Biden") collapse onto the longest form the model tagged as
+        a person.
+        A mis-cut form (see :func:`_full_name_forms`) comes last and joins any form with its
+        surname.
         """
-        full = sorted(
-            {m.text for m in mentions if m.kind is EntityKind.PERSON and len(person_key(m.text).split()) >= 2},
-            key=lambda s: (-len(person_key(s).split()), -len(s), s),
-        )
+        forms = _full_name_forms(mentions, text, self._is_known_non_person)
+        ordered = sorted(forms.values(), key=lambda f: (not f.tagged, -f.words, f.miscut, -len(f.text), f.text))
         chosen: dict[str, Canonical] = {}
-        for name in full:
-            key = person_key(name)
-            canon = self.canonical(EntityKind.PERSON, name)
+        for form in ordered:
+            key = person_key(form.text)
+            canon = self.canonical(EntityKind.PERSON, form.text)
             for existing in chosen.values():
                 ek = existing.key.split()
                 if ek[-1] == key.split()[-1] and (
-                    ek[0][0] == key.split()[0][0] or similarity(existing.key, key) >= PERSON_FUZZY_THRESHOLD
+                    form.miscut
+                    or ek[0][0] == key.split()[0][0]
+                    or similarity(existing.key, key) >= PERSON_FUZZY_THRESHOLD
                 ):
                     canon = existing
                     break
             chosen[key] = canon
         return chosen
+
+    def _is_known_non_person(self, m: RawMention) -> bool:
+        return self.aliases.lookup(m.kind, m.text, other_kinds=False) is not None
 
     def _resolve_one(self, m: RawMention, persons: dict[str, Canonical], acronyms: dict[str, str]) -> Canonical:
         kind, surface = m.kind, m.text

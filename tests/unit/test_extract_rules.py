@@ -86,6 +86,59 @@ def test_resolver_links_surnames_and_mislabelled_spans() -> None:
     assert entities[0].salience == 1.0
 
 
+def _spans(text: str, *names: tuple[str, EntityKind]) -> list[RawMention]:
+    out, pos = [], 0
+    for name, kind in names:
+        start = text.index(name, pos)
+        out.append(RawMention(name, start, start + len(name), kind))
+        pos = start + len(name)
+    return out
+
+
+def test_full_name_tagged_as_a_place_is_the_person_its_surname_names() -> None:
+    resolver = EntityResolver(AliasTable({"person": {}, "place": {}}))
+    text = "Tomas Wrenfield will host the gala. Wrenfield sings. Wrenfield dances."
+    mentions = _spans(
+        text,
+        ("Tomas Wrenfield", EntityKind.PLACE),  # the small model's label, out of context
+        ("Wrenfield", EntityKind.PERSON),
+        ("Wrenfield", EntityKind.PERSON),
+    )
+    assert [(e.id, e.count) for e in resolver.resolve(text, None, mentions)] == [("person:tomas-wrenfield", 3)]
+
+
+def test_a_place_is_not_taken_for_a_person_without_a_bare_surname() -> None:
+    resolver = EntityResolver(AliasTable({"person": {}, "place": {}}))
+    text = "Port Wrenfield flooded. Mayor Ann Lee spoke."
+    mentions = _spans(text, ("Port Wrenfield", EntityKind.PLACE), ("Ann Lee", EntityKind.PERSON))
+    assert sorted(e.id for e in resolver.resolve(text, None, mentions)) == ["person:ann-lee", "place:port-wrenfield"]
+
+
+def test_a_team_is_not_taken_for_a_person_when_the_model_tags_its_nickname_as_one() -> None:
+    resolver = EntityResolver(AliasTable({"person": {}, "org": {}}))
+    text = "The Jacksonville Jaguars won. The Jaguars scored late."
+    mentions = _spans(text, ("Jacksonville Jaguars", EntityKind.ORG), ("Jaguars", EntityKind.PERSON))
+    ids = {e.id for e in resolver.resolve(text, None, mentions)}
+    assert "org:jacksonville-jaguars" in ids and "person:jacksonville-jaguars" not in ids
+
+
+def test_mis_cut_or_run_together_spans_do_not_name_the_person() -> None:
+    resolver = EntityResolver(AliasTable({"person": {}, "place": {}}))
+    text = (
+        "Tomas Wrenfield hosts. Having Wrenfield host was bold, having seen the Tonys, Wrenfield said. Wrenfield won."
+    )
+    mentions = _spans(
+        text,
+        ("Tomas Wrenfield", EntityKind.PERSON),
+        ("Having Wrenfield", EntityKind.PERSON),  # sentence-initial gerund inside the span
+        ("Tonys, Wrenfield", EntityKind.PLACE),  # two names run together
+        ("Wrenfield", EntityKind.PERSON),
+    )
+    ids = {e.id: e.count for e in resolver.resolve(text, None, mentions)}
+    assert ids["person:tomas-wrenfield"] == 3
+    assert "person:having-wrenfield" not in ids and "person:tonys-wrenfield" not in ids
+
+
 def test_resolver_expands_acronyms_introduced_in_text() -> None:
     resolver = EntityResolver(AliasTable({"org": {}}))
     text = "The Baltic Energy Council (BEC) met. The BEC agreed."
