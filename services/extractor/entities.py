@@ -121,7 +121,7 @@ def _full_name_forms(
 ) -> dict[str, _FullName]:
     """The multi-word person names of an article, each written form once.
 
-    A multi-word name the model called an organisation or a place counts too when the
+    A two-word name the model called an organisation or a place counts too when the
     article also names a person by its last word alone ("Hugh Jackman" tagged as a place,
     then "Jackman" five times as a person): the small model mislabels names out of context.
     A form is *mis-cut* when it only ever starts a sentence and its first word is written in
@@ -219,9 +219,8 @@ class EntityResolver:
 
         Variants of one name in the same article (same surname, fuzzy-equal keys,
         e.g. "Joe Biden" / "Joseph R. Biden") collapse onto the longest form the model tagged as
-        a person.
-        A mis-cut form (see :func:`_full_name_forms`) comes last and joins any form with its
-        surname.
+        a person. A mis-cut form (see :func:`_full_name_forms`) comes last and joins any form
+        with its surname.
         """
         forms = _full_name_forms(mentions, text, self._is_known_non_person)
         ordered = sorted(forms.values(), key=lambda f: (not f.tagged, -f.words, f.miscut, -len(f.text), f.text))
