@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from services.cleaner import patterns as pat
 from services.cleaner.decoding import normalise_line
 from services.cleaner.learner import BoilerplateLearner
-from services.cleaner.stamps import TZ_OFFSETS, Stamp, header_stamp, parse_stamp, stamp_kind
+from services.cleaner.stamps import MONTHS, TZ_OFFSETS, Stamp, header_stamp, parse_stamp, stamp_kind
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
@@ -75,12 +75,13 @@ def looks_like_headline(text: str) -> bool:
 
 
 _MONTHS = "january february march april may june july august september october november december"
-_MONTH_ABBR = "jan feb mar apr jun jul aug sep sept oct nov dec"
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun"
 _STAMP_LABELS = "posted updated published edited last modified on at am pm"
-_STAMP_WORDS = frozenset(" ".join((_MONTHS, _MONTH_ABBR, _WEEKDAYS, _STAMP_LABELS)).split()) | {
-    zone.lower() for zone in TZ_OFFSETS
-}
+_STAMP_WORDS = (
+    frozenset(" ".join((_MONTHS, _WEEKDAYS, _STAMP_LABELS)).split())
+    | frozenset(MONTHS)
+    | {zone.lower() for zone in TZ_OFFSETS}
+)
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _NUMERIC_DATE_OR_TIME = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\s?\d{1,2}\b")
 

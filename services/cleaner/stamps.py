@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-_MONTHS = {
+#: Month abbreviations (and "sept") to month numbers.
+MONTHS: dict[str, int] = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
@@ -89,7 +90,7 @@ def _parse_date(text: str) -> tuple[int, int, int, int, int] | None:
             month = (
                 int(mon_raw)
                 if mon_raw.isdigit()
-                else _MONTHS.get(mon_raw[:4] if mon_raw.startswith("sept") else mon_raw[:3])
+                else MONTHS.get(mon_raw[:4] if mon_raw.startswith("sept") else mon_raw[:3])
             )
             day = int(match.group("day"))
             year = int(match.group("year"))
