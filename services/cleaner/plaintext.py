@@ -287,7 +287,9 @@ class _Cleaner:
         """Drop exact repeats and a standfirst that is just the opening of the next paragraph."""
         seen: set[str] = set()
         live = [ln for ln in self.lines if not ln.removed]
-        for line, nxt in zip(live, [*live[1:], None], strict=True):
+        # Successors by index: a page may have no live line left at all (all boilerplate).
+        for i, line in enumerate(live):
+            nxt = live[i + 1] if i + 1 < len(live) else None
             if _words(line.text) < 6:
                 continue
             key = _key(line.text)
