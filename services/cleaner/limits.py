@@ -15,8 +15,9 @@ class CleanerLimits:
     """Size and quality thresholds applied to every input."""
 
     max_bytes: int = 5_000_000  # raw body size above which input is rejected as too_large
-    # Below these, main text is not an article. One-sentence news briefs (15-25
-    # words) are real items worth clustering, so the floor sits just below them.
+    # Below these, main text is an article only as a short news item: a headline
+    # and a line of running text (services.cleaner.verdict). Longer text still
+    # needs one line of running text and must not be an error or access notice.
     min_words: int = 15
     min_chars: int = 80
     max_control_ratio: float = 0.02  # share of control characters above which text counts as binary

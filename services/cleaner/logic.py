@@ -3,7 +3,7 @@
 Pipeline: bytes/size/binary checks -> charset decoding -> mojibake repair ->
 HTML extraction (trafilatura + refinement) or plain-text boilerplate removal ->
 metadata resolution (dates with their provenance, title, site, language) ->
-article sanity checks -> content hash. Every failure mode of hostile or broken
+the article verdict (:mod:`services.cleaner.verdict`) -> content hash. Every failure mode of hostile or broken
 input ends as :class:`RejectedInput` with a short reason, never as another
 exception, so the stage loop can dead-letter it.
 """
@@ -20,17 +20,16 @@ from services.cleaner.html_extract import HtmlResult, extract_html
 from services.cleaner.language import detect_language
 from services.cleaner.learner import BoilerplateLearner
 from services.cleaner.limits import DEFAULT_LIMITS, CleanerLimits
-from services.cleaner.patterns import ERROR_PAGE
 from services.cleaner.plaintext import PlainResult, clean_plain
 from services.cleaner.refine import refine_paragraphs
 from services.cleaner.stamps import Stamp
+from services.cleaner.verdict import caption_story, check_article, has_story, is_notice_line
 from shared.contracts.articles import BodyEncoding, CleanArticle, RawArticle
 from shared.errors import RejectedInput
 
 __all__ = ["BoilerplateLearner", "CleanerLimits", "RejectedInput", "clean", "content_hash"]
 
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
 _HAS_MARKUP = re.compile(
     r"<(?:html|head|body|p|div|br|span|a|article|main|section|h[1-6]|title|meta|table|li|ul|script|style)\b",
     re.IGNORECASE,
@@ -89,15 +88,6 @@ def _body_text(raw: RawArticle, limits: CleanerLimits) -> str:
     return text
 
 
-def _check_article(paragraphs: list[str], title: str | None, limits: CleanerLimits) -> None:
-    body = "\n".join(paragraphs)
-    words = len(_WORD.findall(body))
-    if words < limits.min_words or len(body) < limits.min_chars:
-        raise RejectedInput(f"only {words} words of main text", reason="not_an_article")
-    if words < 150 and (ERROR_PAGE.search(body[:600]) or (title and ERROR_PAGE.search(title))):
-        raise RejectedInput("looks like an error or access page", reason="not_an_article")
-
-
 def clean(
     raw: RawArticle, learner: BoilerplateLearner | None = None, *, limits: CleanerLimits = DEFAULT_LIMITS
 ) -> CleanArticle:
@@ -147,10 +137,15 @@ def _clean(raw: RawArticle, learner: BoilerplateLearner | None, limits: CleanerL
         title = raw.feed.title.strip() or None
     if not authors and raw.feed is not None and raw.feed.author:
         authors = [raw.feed.author.strip()]
-    _check_article(paragraphs, title, limits)
+    seen_lines = plain.candidate_lines if plain is not None else html.paragraphs if html is not None else []
+    if not has_story(paragraphs):
+        paragraphs = caption_story(seen_lines) or paragraphs  # a gallery whose captions tell the story
+    check_article(paragraphs, title, limits)
+    kept = [p for p in paragraphs if not is_notice_line(p)]
+    removed += len(paragraphs) - len(kept)
+    paragraphs = kept
     if learner is not None:
         # Every line the page had, learned ones included, so template lines stay fresh in the LRU.
-        seen_lines = plain.candidate_lines if plain is not None else html.paragraphs if html is not None else []
         learner.observe(outlet, seen_lines)
     body = "\n\n".join(paragraphs)
     date: DateChoice = resolve_published(raw, html, plain, html_stamp)

@@ -83,6 +83,11 @@ IMAGE_CREDIT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# A credit ending an image caption ("... on the Southwest Side. Photo: 21 Pro Video") and a
+# gallery's counter heading one ("Image 3 of 16"): what is left between them is the caption.
+CAPTION_CREDIT = re.compile(rf"\s*\(?\b{_MEDIA}\s*(?:credits?\s*:?|courtesy\s*:?|by|via|:)\s*[^.!?]{{1,90}}$", re.I)
+GALLERY_COUNTER = re.compile(rf"^\s*{_MEDIA}\s+\d+\s*(?:of|/)\s*\d+\s*", re.I)
+
 # Bylines; the name group becomes an author.
 BYLINE = re.compile(
     r"^(?i:(?:reported|written|posted|edited|compiled|text|story|words|report)\s+by|by|author|authors|reporter)"
@@ -167,10 +172,16 @@ BULLET = re.compile(r"^\s*(?:[-•·*▪►»–—]|\d{1,2}[.)])\s+")
 
 SENTENCE_END = re.compile(r"""[.!?…]["')\]]*$""")
 
-ERROR_PAGE = re.compile(
-    r"\b(?:404|403|500|502|503)\b.{0,40}\b(?:not\s+found|forbidden|error|unavailable)\b|"
+# Error, access, consent and log-in notices: what a page shows instead of an article.
+NOTICE = re.compile(
+    r"\b(?:404|403|410|500|502|503)\b.{0,40}\b(?:not\s+found|forbidden|error|unavailable|gone)\b|"
     r"\bpage\s+(?:not\s+found|cannot\s+be\s+found|does\s+not\s+exist|you\s+requested)\b|"
+    r"\b(?:page|article|story|content|link)\b.{0,40}\b(?:can['’]?t|cannot|could\s+not|couldn['’]t)\s+be\s+found\b|"
+    r"\b(?:page|article|story|content)\s+(?:is\s+)?no\s+longer\s+available\b|"
     r"\baccess\s+denied\b|\bjust\s+a\s+moment\b|\benable\s+(?:javascript|cookies)\b|"
-    r"\bare\s+you\s+a\s+robot\b|\bcaptcha\b|\bsubscribe\s+to\s+(?:continue|read)\b",
+    r"\bare\s+you\s+a\s+robot\b|\bcaptcha\b|\bsubscribe\s+to\s+(?:continue|read)\b|"
+    r"\buses?\s+cookies\b|\bcookie\s+(?:policy|settings|preferences|consent)\b|\baccept\s+(?:all\s+)?cookies\b|"
+    r"\b(?:sign|log)\s*in\s+to\s+(?:your\s+account|continue)\b|\bforgot\s+(?:your\s+)?password\b|"
+    r"\bcreate\s+(?:an?\s+)?account\b",
     re.IGNORECASE,
 )

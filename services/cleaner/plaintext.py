@@ -272,6 +272,8 @@ class _Cleaner:
             remaining.pop(0)
         if len(remaining) < 2 or not looks_like_headline(remaining[0].text):
             return
+        if is_bare_stamp(remaining[0].text) or pat.NOTICE.search(remaining[0].text):
+            return  # a date or a notice ("Please enable JavaScript to watch this video") heads no story
         if remaining[1].block == remaining[0].block and remaining[1].text[:1].islower():
             return  # a hard-wrapped sentence, not a headline
         first = remaining[0]

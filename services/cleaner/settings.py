@@ -10,8 +10,12 @@ from shared.settings import BaseServiceSettings
 
 class CleanerSettings(BaseServiceSettings):
     cleaner_max_bytes: int = Field(default=DEFAULT_LIMITS.max_bytes, ge=1024, description="reject larger bodies")
-    cleaner_min_words: int = Field(default=DEFAULT_LIMITS.min_words, ge=1, description="fewer words: not an article")
-    cleaner_min_chars: int = Field(default=DEFAULT_LIMITS.min_chars, ge=1, description="fewer chars: not an article")
+    cleaner_min_words: int = Field(
+        default=DEFAULT_LIMITS.min_words, ge=1, description="fewer words: short item, needs a headline"
+    )
+    cleaner_min_chars: int = Field(
+        default=DEFAULT_LIMITS.min_chars, ge=1, description="fewer chars: short item, needs a headline"
+    )
     cleaner_learner_min_articles: int = Field(default=3, ge=2, description="articles a line must recur in")
     cleaner_learner_max_lines: int = Field(default=5000, ge=10, description="line counters kept per outlet")
     cleaner_learner_max_outlets: int = Field(default=1000, ge=1, description="outlets remembered")

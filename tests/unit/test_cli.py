@@ -28,7 +28,8 @@ def test_replay_until_events_groups_the_seeds(capsys: pytest.CaptureFixture[str]
 def test_replay_until_clean_and_dead_letters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.txt").write_text((SAMPLES / "001_49524e8554e2d548.txt").read_text())
     (tmp_path / "empty.txt").write_text("")
-    (tmp_path / "b.jsonl").write_text('{"doc_id": "j1", "text": "' + "Word " * 60 + '"}\nnot json\n')
+    text = "The council met on Monday and approved the budget. " * 6  # running text: an article
+    (tmp_path / "b.jsonl").write_text('{"doc_id": "j1", "text": "' + text + '"}\nnot json\n')
     assert main(["replay", str(tmp_path), "--until", "clean"]) == 0
     out, err = capsys.readouterr()
     assert sorted(json.loads(line)["article_id"] for line in out.splitlines()) == ["a", "j1"]
