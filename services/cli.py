@@ -9,6 +9,11 @@ from datetime import date
 from pathlib import Path
 
 from shared.contracts import EventUpdate, Message
+from shared.contracts.text import terminal_safe
+
+#: Exit statuses of ``replay`` and ``fetch --once`` (2 is argparse's usage error): all went well;
+#: nothing could be read; some inputs failed (dead letters, failed sources) and the rest was processed.
+EXIT_OK, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 3
 
 
 def _print_json_lines(messages: Sequence[Message]) -> None:
@@ -38,7 +43,7 @@ def _format_event(event: EventUpdate, detail: bool = False) -> str:
             lines.append(f"  quantity: {q.text} ({', '.join(q.article_ids)})")
         if event.merged_from:
             lines.append(f"  merged from: {', '.join(event.merged_from)}")
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)  # titles and names come from the web
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -50,7 +55,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     if args.show:
         event = store.event(args.show)
         if event is None:
-            print(f"no event {args.show}", file=sys.stderr)
+            print(f"no event {terminal_safe(args.show)}", file=sys.stderr)
             return 1
         print(event.model_dump_json(indent=2) if args.json else _format_event(event, detail=True))
         return 0
@@ -73,15 +78,17 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from services.replay import Replay  # noqa: PLC0415
+    from services.replay import Replay, summary_line  # noqa: PLC0415
 
     replay = Replay(until=args.until)
     out = replay.run(args.paths)
     _print_json_lines(out)
     for letter in replay.dead_letters:
         sys.stderr.write(letter.model_dump_json() + "\n")
-    print(f"replay: {len(out)} {args.until} message(s), {len(replay.dead_letters)} dead letter(s)", file=sys.stderr)
-    return 0
+    print(summary_line(args.until, len(out), replay.inputs, replay.dead_letters), file=sys.stderr)
+    if not replay.dead_letters:
+        return EXIT_OK
+    return EXIT_PARTIAL if out else EXIT_FAILED
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -104,17 +111,21 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from services.fetcher.cli import fetch_once  # noqa: PLC0415
+    import asyncio  # noqa: PLC0415
+
+    from services.fetcher.cli import fetch_once_run  # noqa: PLC0415
 
     if not args.once:
         print("only --once is supported here; run the service (python -m services.fetcher) to poll", file=sys.stderr)
         return 2
-    count = 0
-    for article in fetch_once(args.sources, allow_private=args.allow_private):
-        sys.stdout.write(article.model_dump_json() + "\n")
-        count += 1
-    print(f"fetch: {count} article(s)", file=sys.stderr)
-    return 0
+    run = asyncio.run(fetch_once_run(args.sources, allow_private=args.allow_private))
+    _print_json_lines(run.articles)
+    for sid, error in sorted(run.failed.items()):
+        print(f"{sid}: {terminal_safe(error)}", file=sys.stderr)
+    print(run.summary(), file=sys.stderr)
+    if run.sources and len(run.failed) == run.sources:
+        return EXIT_FAILED  # every source failed: nothing could be read
+    return EXIT_PARTIAL if run.failed or run.problems else EXIT_OK
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

@@ -2,13 +2,17 @@
 
 Used for evaluation and backfills: the same ``clean``, ``Extractor``,
 ``Deduplicator`` and sink consolidation the services run, in the same order.
+
+Input comes from anywhere, so each file and JSONL line is read within a budget
+(:data:`MAX_INPUT_BYTES`, checked while decompressing; JSON nested at most
+:data:`~shared.bounded.MAX_JSON_DEPTH` deep) and anything wrong with one input
+becomes a dead letter with its reason: the run goes on with the others.
 """
 
 from __future__ import annotations
 
 import base64
-import gzip
-import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
+from shared.bounded import TooLarge, gunzip_bounded, json_loads_bounded
 from shared.contracts import (
     BodyEncoding,
     CleanArticle,
@@ -29,6 +34,7 @@ from shared.contracts import (
     RawArticle,
     utcnow,
 )
+from shared.errors import RejectedInput
 from shared.streaming import dead_letter_from, failure_letter
 
 M = TypeVar("M", bound=Message)
@@ -36,6 +42,8 @@ T = TypeVar("T")
 Stage = Literal["clean", "extract", "dedup", "events"]
 STAGES: tuple[Stage, ...] = ("clean", "extract", "dedup", "events")
 SUFFIXES = (".txt", ".html", ".htm", ".html.gz", ".htm.gz", ".jsonl")
+#: Largest file (after decompression) or JSONL line replay reads; larger ones are dead letters.
+MAX_INPUT_BYTES = 10_000_000
 
 
 def _article_id(path: Path) -> str:
@@ -46,9 +54,11 @@ def _article_id(path: Path) -> str:
 
 
 def _read_file(path: Path, fetched_at: datetime) -> RawArticle:
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        raise TooLarge(f"{path.name} is larger than {MAX_INPUT_BYTES} bytes")
     data = path.read_bytes()
     if path.suffix == ".gz":
-        data = gzip.decompress(data)
+        data = gunzip_bounded(data, MAX_INPUT_BYTES)
     is_html = ".htm" in path.name
     return RawArticle(
         article_id=_article_id(path),
@@ -61,11 +71,24 @@ def _read_file(path: Path, fetched_at: datetime) -> RawArticle:
     )
 
 
-def _from_record(record: dict[str, Any], fetched_at: datetime) -> RawArticle:
-    article_id = record.get("doc_id") or record.get("id")
+def _record_id(record: dict[str, Any]) -> str:
+    """The record's own id; without one there is no safe name (every such record used to become ``"None"``)."""
+    for name in ("doc_id", "id", "article_id"):
+        value = record.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    raise RejectedInput("record has no doc_id, id or article_id", reason="missing_id")
+
+
+def _from_record(record: Any, fetched_at: datetime) -> RawArticle:
+    if not isinstance(record, dict):
+        raise RejectedInput(f"record is a {type(record).__name__}, not an object", reason="invalid_record")
+    article_id = _record_id(record)
     html = record.get("html")
     return RawArticle(
-        article_id=str(article_id),
+        article_id=article_id,
         source_id="replay:jsonl",
         url=record.get("url"),
         content_type="text/html" if html else "text/plain",
@@ -86,42 +109,71 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def _input_letter(exc: Exception, path: Path, offset: int | None, payload: bytes | None) -> DeadLetter:
+    """The dead letter of one input that could not be read: its own reason, or a generic one."""
+    if isinstance(exc, RejectedInput):
+        reason = exc.reason
+    elif isinstance(exc, ValueError | ValidationError | TypeError | AttributeError):
+        reason = "invalid_record" if offset is not None else "unreadable_file"
+    elif isinstance(exc, OSError | EOFError):
+        reason = "unreadable_file"
+    else:  # a bug: still one input's problem, not the run's
+        return failure_letter("replay", exc, topic=str(path), partition=None, offset=offset, key=None, payload=payload)
+    return dead_letter_from(
+        "replay", reason, str(exc)[:500], topic=str(path), partition=None, offset=offset, key=None, payload=payload
+    )
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of a JSONL file; ``None`` for a line over :data:`MAX_INPUT_BYTES`, never held whole."""
+    with path.open("rb") as fh:
+        n = 0
+        while line := fh.readline(MAX_INPUT_BYTES + 1):
+            if len(line) > MAX_INPUT_BYTES:
+                while line and not line.endswith(b"\n"):  # skip the rest of it, a slice at a time
+                    line = fh.readline(1 << 20)
+                yield n, None
+            else:
+                yield n, line
+            n += 1
+
+
+def _read_jsonl(path: Path, when: datetime) -> Iterator[RawArticle | DeadLetter]:
+    for n, line in _lines(path):
+        if line is None:
+            error = TooLarge(f"line longer than {MAX_INPUT_BYTES} bytes")
+            yield _input_letter(error, path, n, None)
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield _from_record(json_loads_bounded(line.decode("utf-8", "replace")), when)
+        except Exception as exc:  # noqa: BLE001 - one bad record is a dead letter, the run goes on
+            yield _input_letter(exc, path, n, line)
+
+
 def read_inputs(paths: Iterable[str | Path], fetched_at: datetime | None = None) -> Iterator[RawArticle | DeadLetter]:
-    """Raw articles from files and JSONL records; unreadable input becomes a dead letter."""
+    """Raw articles from files and JSONL records; input that cannot be read becomes a dead letter."""
     when = fetched_at or utcnow()
     for path in expand(paths):
         if path.name.endswith(".jsonl"):
-            with path.open(encoding="utf-8", errors="replace") as fh:
-                for n, line in enumerate(fh):
-                    if not line.strip():
-                        continue
-                    try:
-                        yield _from_record(json.loads(line), when)
-                    except (json.JSONDecodeError, ValidationError, TypeError, AttributeError) as exc:
-                        yield dead_letter_from(
-                            "replay",
-                            "invalid_record",
-                            str(exc)[:500],
-                            topic=str(path),
-                            partition=None,
-                            offset=n,
-                            key=None,
-                            payload=line.encode(),
-                        )
+            try:
+                yield from _read_jsonl(path, when)
+            except OSError as exc:  # the file itself (gone, unreadable)
+                yield _input_letter(exc, path, None, None)
             continue
         try:
             yield _read_file(path, when)
-        except (OSError, EOFError, ValidationError) as exc:
-            yield dead_letter_from(
-                "replay",
-                "unreadable_file",
-                str(exc)[:500],
-                topic=str(path),
-                partition=None,
-                offset=None,
-                key=None,
-                payload=None,
-            )
+        except Exception as exc:  # noqa: BLE001 - one bad file is a dead letter, the run goes on
+            yield _input_letter(exc, path, None, None)
+
+
+def summary_line(until: str, outputs: int, inputs: int, dead_letters: Iterable[DeadLetter]) -> str:
+    """One line for the end of a run: what came out, and the dead letters by reason."""
+    reasons = Counter(letter.reason for letter in dead_letters)
+    total = sum(reasons.values())
+    detail = f" ({', '.join(f'{r}: {n}' for r, n in sorted(reasons.items()))})" if total else ""
+    return f"replay: {outputs} {until} message(s) from {inputs} input(s), {total} dead letter(s){detail}"
 
 
 @dataclass
@@ -130,6 +182,7 @@ class Replay:
 
     until: Stage = "events"
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    inputs: int = 0  # files and JSONL records read (or refused)
 
     def __post_init__(self) -> None:
         self._extractor: Any = None
@@ -196,6 +249,7 @@ class Replay:
     def run(self, paths: Iterable[str | Path]) -> list[Message]:
         raws: list[RawArticle] = []
         for item in read_inputs(paths):
+            self.inputs += 1
             if isinstance(item, DeadLetter):
                 self.dead_letters.append(item)
             else:

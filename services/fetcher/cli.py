@@ -13,14 +13,17 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, StaticSources
+from services.fetcher.context import PollStats
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
 from shared.contracts import RawArticle
+from shared.contracts.text import terminal_safe
 from shared.errors import ConfigError
 
 #: JSONL files named on the command line are read as fast as they can be.
@@ -40,25 +43,64 @@ def source_from_arg(arg: str, index: int, *, allow_private: bool = False) -> Sou
     return SourceConfig(id=sid, kind=SourceKind.FOLDER, path=path, recursive=path.is_dir())
 
 
-async def fetch_once_async(
+@dataclass
+class FetchOnceRun:
+    """What one ``fetch --once`` did: the articles, the sources that failed and each source's counts."""
+
+    articles: list[RawArticle] = field(default_factory=list)
+    sources: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # source id -> last error
+    stats: dict[str, PollStats] = field(default_factory=dict)
+
+    def total(self, count: str) -> int:
+        """One :class:`PollStats` count summed over the sources that polled."""
+        return sum(int(getattr(s, count)) for s in self.stats.values())
+
+    @property
+    def problems(self) -> int:
+        """Items that were refused, failed or left for later in the sources that did poll."""
+        return self.total("invalid") + self.total("item_errors") + self.total("deferred")
+
+    def summary(self) -> str:
+        return (
+            f"fetch: {len(self.articles)} article(s) from {self.sources} source(s); {len(self.failed)} source(s) "
+            f"failed, {self.total('item_errors')} item error(s), {self.total('invalid')} invalid, "
+            f"{self.total('deferred')} deferred"
+        )
+
+
+async def fetch_once_run(
     sources: list[str], *, allow_private: bool = False, settings: FetcherSettings | None = None
-) -> list[RawArticle]:
-    """Poll every named source once and return what would be published (each document once)."""
+) -> FetchOnceRun:
+    """Poll every named source once; the articles that would be published (each document once) and the failures."""
     configs = [source_from_arg(arg, i, allow_private=allow_private) for i, arg in enumerate(sources)]
-    published: list[RawArticle] = []
+    run = FetchOnceRun(sources=len(configs))
 
     async def collect(article: RawArticle) -> None:
-        published.append(article)
+        run.articles.append(article)
 
     fetcher = Fetcher(settings or FetcherSettings(), collect, seen_table={}, loader=StaticSources(configs))
     try:
         await fetcher.run_once()
+        for sid, task in fetcher.tasks.items():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                run.stats[sid] = task.result()
     finally:
         await fetcher.aclose()
     for sid, health in fetcher.health.all().items():
-        if health.last_error:
-            print(f"{sid}: {health.last_error}", file=sys.stderr)
-    return published
+        if health.consecutive_failures:
+            run.failed[sid] = health.last_error or "failed"
+    return run
+
+
+async def fetch_once_async(
+    sources: list[str], *, allow_private: bool = False, settings: FetcherSettings | None = None
+) -> list[RawArticle]:
+    """Poll every named source once and return what would be published; source errors go to stderr."""
+    run = await fetch_once_run(sources, allow_private=allow_private, settings=settings)
+    for sid, error in sorted(run.failed.items()):
+        print(f"{sid}: {terminal_safe(error)}", file=sys.stderr)
+    return run.articles
 
 
 def fetch_once(
@@ -140,5 +182,5 @@ def sources_health(
             file=stream,
         )
         if r["last_error"]:
-            print(f"{'':<24} last error: {r['last_error']}", file=stream)
+            print(f"{'':<24} last error: {terminal_safe(str(r['last_error']))}", file=stream)
     return rows

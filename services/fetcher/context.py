@@ -24,6 +24,7 @@ class PollStats:
     item_errors: int = 0
     not_modified: int = 0
     skipped: int = 0  # listed items not fetched (seen recently)
+    deferred: int = 0  # listed items left for a later poll (host slot too far away, poll deadline reached)
 
 
 @dataclass
@@ -35,6 +36,7 @@ class PollContext:
     emit: Callable[[Candidate], Awaitable[bool]]
     http: HttpFetcher | None = None
     stats: PollStats = field(default_factory=PollStats)
+    deadline: float | None = None  # time.monotonic() at which a web poll stops fetching pages
 
     def require_http(self) -> HttpFetcher:
         if self.http is None:

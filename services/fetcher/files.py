@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.fetcher.documents import Candidate, ContentType, make_candidate, record_candidate
+from shared.bounded import json_loads_bounded
 from shared.errors import RejectedInput
 from shared.logging import get_logger
 
@@ -94,7 +95,7 @@ def read_file(path: Path, source_id: str, max_bytes: int, stats: FileStats | Non
     raw = read_limited(resolved, max_bytes, gzipped=suffix.endswith(".gz"))
     if kind == "json":
         try:
-            data = json.loads(raw)
+            data = json_loads_bounded(raw)  # nesting checked: a RecursionError would fail the whole folder
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RejectedInput(f"{path.name} is not valid JSON: {exc}", reason="invalid_json") from exc
         records = data if isinstance(data, list) else [data]
@@ -131,7 +132,7 @@ def parse_jsonl_line(line: bytes, *, source_id: str, key_prefix: str, fallback_i
     if not line.strip():
         return None
     try:
-        record = json.loads(line)
+        record = json_loads_bounded(line)
         return record_candidate(record, source_id=source_id, key_prefix=key_prefix, fallback_id=fallback_id)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         log.warning("invalid_jsonl_line", source=source_id, line=fallback_id, reason="invalid_json", error=str(exc))

@@ -1,11 +1,14 @@
 """A careful HTTP client for feeds and article pages (httpx, async).
 
 Each hop of a redirect chain is checked on its own: scheme, resolved address
-(:mod:`services.fetcher.netguard`), robots.txt. Bodies are streamed and cut
-off at ``max_body_bytes`` (decoded size, so compressed bombs stop early too).
-Transient failures (timeouts, connection errors, 5xx) are retried with
-exponential backoff and jitter; 429/503 honour ``Retry-After``. Conditional
-GET (ETag / Last-Modified) turns unchanged pages into cheap 304s.
+(:mod:`services.fetcher.netguard`), robots.txt. Bodies are streamed raw and
+decoded here, layer by layer, each layer capped at ``max_body_bytes`` while it
+is decompressed (:mod:`shared.bounded`): httpx's own decoder expands a whole
+chunk before anyone can count it, which let 2 KB of ``gzip, gzip`` grow to
+gigabytes. Transient failures (timeouts, connection errors, 5xx) are retried
+with exponential backoff and jitter; 429/503 honour ``Retry-After``. A request
+never waits past its poll's deadline. Conditional GET (ETag / Last-Modified)
+turns unchanged pages into cheap 304s.
 """
 
 from __future__ import annotations
@@ -30,13 +33,16 @@ from services.fetcher.netguard import (
     Target,
     resolve,
 )
-from services.fetcher.ratelimit import HostLimiter
+from services.fetcher.ratelimit import HostDeferred, HostLimiter
 from services.fetcher.robots import RobotsCache
 from services.fetcher.settings import FetcherSettings
+from shared.bounded import LayeredDecoder
 from shared.errors import RejectedInput, WirewatchError
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Only what :class:`shared.bounded.LayeredDecoder` decodes within its budget.
+ACCEPT_ENCODING = "gzip, deflate"
 ACCEPT = "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;q=0.9,*/*;q=0.5"
 
 StatusHook = Callable[[int], None]
@@ -127,6 +133,7 @@ class _Attempt:
     last_modified: str | None
     on_status: StatusHook | None
     limit: int
+    deadline: float | None = None  # time.monotonic() by which the request must be over
 
 
 class HttpFetcher:
@@ -157,16 +164,21 @@ class HttpFetcher:
         on_status: StatusHook | None = None,
         check_robots: bool = True,
         max_bytes: int | None = None,
+        deadline: float | None = None,
     ) -> FetchResult:
-        """GET a URL following redirects hop by hop; raises :class:`FetchError` or :class:`RejectedInput`."""
+        """GET a URL following redirects hop by hop; raises :class:`FetchError` or :class:`RejectedInput`.
+
+        ``deadline`` (``time.monotonic()``) bounds waiting, retrying and reading; a request whose
+        host slot is too far away raises :class:`HostDeferred` (try again in a later poll).
+        """
         limit = max_bytes or self.settings.max_body_bytes
         CURRENT_POLICY.set(policy)  # read at connect time by the guarded network backend
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             target = await resolve(current, policy=policy)
             if check_robots and self.settings.respect_robots:
-                await self._check_robots(current, target, policy)
-            attempt = _Attempt(current, target, etag, last_modified, on_status, limit)
+                await self._check_robots(current, target, policy, deadline)
+            attempt = _Attempt(current, target, etag, last_modified, on_status, limit, deadline)
             result = await self._get_with_retries(attempt)
             if result.status not in REDIRECT_STATUSES:
                 return result
@@ -178,10 +190,12 @@ class HttpFetcher:
             current = urljoin(current, location)
         raise FetchError(f"more than {self.settings.max_redirects} redirects from {url}", reason="too_many_redirects")
 
-    async def _check_robots(self, url: str, target: Target, policy: AddressPolicy) -> None:
+    async def _check_robots(self, url: str, target: Target, policy: AddressPolicy, deadline: float | None) -> None:
         async def fetch_robots(robots_url: str) -> tuple[int, bytes]:
             try:
-                result = await self.get(robots_url, policy=policy, check_robots=False, max_bytes=512_000)
+                result = await self.get(
+                    robots_url, policy=policy, check_robots=False, max_bytes=512_000, deadline=deadline
+                )
             except FetchError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:
                     return exc.status, b""  # no robots.txt: everything allowed
@@ -206,25 +220,33 @@ class HttpFetcher:
                 wait = backoff * (0.5 + random.random() / 2)  # jitter spreads retries of many workers
                 if retry.wait is not None:
                     if retry.wait > self.settings.backoff_max:
+                        status = retry.error.status  # 429 or 503: report what the server said
                         raise FetchError(
-                            f"{url}: asked to retry after {retry.wait:.0f}s", reason="rate_limited", status=429
+                            f"{url}: HTTP {status}, asked to retry after {retry.wait:.0f}s",
+                            reason="rate_limited",
+                            status=status,
                         ) from None
                     wait = max(wait, retry.wait)
+                if req.deadline is not None and time.monotonic() + wait > req.deadline:
+                    raise retry.error from None  # no time left in this poll for another try
                 attempt += 1
                 await asyncio.sleep(wait)
 
     async def _get_once(self, req: _Attempt) -> FetchResult:
         url, target, etag, last_modified = req.url, req.target, req.etag, req.last_modified
-        headers = {"User-Agent": self.settings.user_agent, "Accept": ACCEPT}
+        headers = {"User-Agent": self.settings.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         request = self.client.build_request("GET", url, headers=headers)
-        async with self.limiter.slot(target.host):
+        async with self.limiter.slot(target.host, max_wait=self.settings.max_crawl_delay, deadline=req.deadline):
             started = time.monotonic()
+            budget = self.total_timeout
+            if req.deadline is not None:
+                budget = max(0.0, min(budget, req.deadline - started))
             try:
-                async with asyncio.timeout(self.total_timeout):
+                async with asyncio.timeout(budget):
                     response = await self.client.send(request, stream=True)
                     try:
                         return await self._read(url, response, req.on_status, req.limit)
@@ -261,22 +283,46 @@ class HttpFetcher:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise FetchError(f"{url}: body of {declared} bytes exceeds {limit}", reason="too_large", status=status)
-        chunks: list[bytes] = []
-        total = 0
-        async for chunk in response.aiter_bytes():
-            total += len(chunk)
-            if total > limit or response.num_bytes_downloaded > limit:
-                raise FetchError(f"{url}: body exceeds {limit} bytes", reason="too_large", status=status)
-            chunks.append(chunk)
+        body = await self._body(url, response, limit)
         return FetchResult(
             url,
             status,
-            b"".join(chunks),
+            body,
             media,
             charset,
             response.headers.get("etag"),
             response.headers.get("last-modified"),
         )
 
+    async def _body(self, url: str, response: httpx.Response, limit: int) -> bytes:
+        """The decoded body, counted on the wire and after every decoding layer as it streams in."""
+        status = response.status_code
+        try:
+            decoder = LayeredDecoder(response.headers.get("content-encoding"), limit, self.settings.max_encoding_layers)
+            chunks: list[bytes] = []
+            total = 0
+            async for raw in response.aiter_raw():
+                if response.num_bytes_downloaded > limit:
+                    raise FetchError(f"{url}: body exceeds {limit} bytes", reason="too_large", status=status)
+                for piece in decoder.feed(raw):
+                    total += len(piece)
+                    if total > limit:
+                        raise FetchError(f"{url}: body exceeds {limit} bytes", reason="too_large", status=status)
+                    chunks.append(piece)
+            chunks += decoder.finish()
+        except RejectedInput as exc:  # too large a layer, too many layers, corrupt or unknown encoding
+            raise FetchError(f"{url}: {exc}", reason=exc.reason, status=status) from exc
+        if sum(map(len, chunks)) > limit:
+            raise FetchError(f"{url}: body exceeds {limit} bytes", reason="too_large", status=status)
+        return b"".join(chunks)
 
-__all__ = ["BlockedAddress", "FetchError", "FetchResult", "HttpFetcher", "RejectedInput", "parse_retry_after"]
+
+__all__ = [
+    "BlockedAddress",
+    "FetchError",
+    "FetchResult",
+    "HostDeferred",
+    "HttpFetcher",
+    "RejectedInput",
+    "parse_retry_after",
+]

@@ -51,9 +51,15 @@ class Target:
 
 
 def is_public(address: IPAddress) -> bool:
-    """Whether an address is globally routable (IPv4-mapped IPv6 judged as its IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether an address is globally routable (IPv4-mapped and 6to4 IPv6 judged as their IPv4).
+
+    A 6to4 address (``2002::/16``) carries an IPv4 address in its next 32 bits and is
+    routed to it by relays: ``2002:7f00:1::`` is 127.0.0.1, so it is as private as that.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            address = embedded
     return not (
         address.is_private
         or address.is_loopback

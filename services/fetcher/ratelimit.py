@@ -3,6 +3,10 @@
 The interval between two requests to one host is ``1 / per_host_rate`` or the
 host's robots.txt ``Crawl-delay``, whichever is longer. The slot is reserved
 before sleeping, so concurrent callers queue up instead of all waking at once.
+A caller never waits longer than its ``max_wait`` (nor past its poll's
+deadline): a host asking for ``Crawl-delay: 3600`` gets its page an hour apart,
+and the requests that would wait in between are deferred to later polls
+(:class:`HostDeferred`) instead of holding the poll for hours.
 """
 
 from __future__ import annotations
@@ -12,6 +16,14 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+
+from shared.errors import WirewatchError
+
+
+class HostDeferred(WirewatchError):
+    """The host's next request slot is further away than the caller may wait: try again in a later poll."""
+
+    reason = "host_deferred"
 
 
 @dataclass
@@ -42,14 +54,23 @@ class HostLimiter:
         state.delay = max(1.0 / self.per_host_rate, float(seconds or 0.0))
 
     @contextlib.asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one request slot for ``host``: waits for concurrency and the request interval."""
+    async def slot(
+        self, host: str, *, max_wait: float | None = None, deadline: float | None = None
+    ) -> AsyncIterator[None]:
+        """Hold one request slot for ``host``: waits for concurrency and the request interval.
+
+        Raises :class:`HostDeferred`, without taking the slot, when the request
+        would have to wait more than ``max_wait`` seconds or start after
+        ``deadline`` (``time.monotonic()`` clock).
+        """
         if self._global is None:
             self._global = asyncio.Semaphore(self.global_limit)
         state = self._host(host)
         async with state.semaphore:
             now = time.monotonic()
             start = max(now, state.next_slot)
+            if (max_wait is not None and start - now > max_wait) or (deadline is not None and start > deadline):
+                raise HostDeferred(f"{host}: next request slot in {start - now:.0f}s", reason="host_deferred")
             state.next_slot = start + state.delay
             if start > now:
                 await asyncio.sleep(start - now)

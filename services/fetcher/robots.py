@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from services.fetcher.ratelimit import HostDeferred
+
 ROBOTS_TTL = 6 * 3600.0
 UNREACHABLE_TTL = 600.0
 MAX_ROBOTS_BYTES = 512_000
@@ -75,6 +77,8 @@ class RobotsCache:
                 return rules
             try:
                 status, body = await fetch(origin + "/robots.txt")
+            except HostDeferred:
+                raise  # not unreachable, just not now: the page waits for a later poll
             except Exception:  # noqa: BLE001 - unreachable robots.txt: disallow for a while (RFC 9309 2.3.1.4)
                 status, body = 503, b""
             rules = parse_rules(status, body, now)

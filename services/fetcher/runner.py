@@ -3,7 +3,8 @@
 Kafka-free on purpose: publishing is a callback and the durable state is two
 mappings, so the same code runs in the faust worker (tables, topic sends), in
 the CLI (dicts, collecting into a list) and in tests. Each source polls in its
-own task; a failure or a slow source only delays itself.
+own task; a failure or a slow source only delays itself, and a web source's
+poll ends at its deadline (``poll_deadline``) whatever its hosts do.
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ from services.fetcher.documents import Candidate, with_fetch_time
 from services.fetcher.health import HealthBook, backoff_delay
 from services.fetcher.http import HttpFetcher
 from services.fetcher.local import FilePoller, FolderPoller, ReplayPoller
+from services.fetcher.ratelimit import HostDeferred
 from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.web import AutoPoller, FeedPoller, SitemapPoller, UrlListPoller
 from shared.contracts import RawArticle
-from shared.errors import ConfigError
+from shared.errors import ConfigError, WirewatchError
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 PRUNE_EVERY_SECONDS = 3600.0
+#: After its deadline a web poll stops fetching pages at once; this much more is left for the
+#: last writes before the poll itself is cancelled (a listing still downloading, a stuck send).
+DEADLINE_GRACE_SECONDS = 5.0
 
 WEB_KINDS = frozenset({SourceKind.FEED, SourceKind.SITEMAP, SourceKind.URLS, SourceKind.AUTO})
 
@@ -65,7 +70,8 @@ def describe_error(exc: BaseException) -> str:
     """A one-line reason for a failed poll (the first error inside a task group's exception group)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
-    return f"{type(exc).__name__}: {exc}"
+    reason = f" [{exc.reason}]" if isinstance(exc, WirewatchError) else ""  # machine-readable, e.g. too_large
+    return f"{type(exc).__name__}: {exc}{reason}"
 
 
 def _log_task_error(task: asyncio.Task[PollStats]) -> None:
@@ -200,18 +206,29 @@ class Fetcher:
             health=self.health,
             emit=lambda cand: self.emit(ctx, cand),
         )
+        timeout = None
         if source.kind in WEB_KINDS:
             ctx.http = self.http()
+            ctx.deadline = time.monotonic() + self.settings.poll_deadline
+            timeout = self.settings.poll_deadline + DEADLINE_GRACE_SECONDS
         interval = source.poll_interval(self.settings.default_interval)
         try:
-            await poller.poll(ctx)
+            async with asyncio.timeout(timeout):
+                await poller.poll(ctx)
         except asyncio.CancelledError:
             raise
+        except HostDeferred as exc:  # the listing's host asked for a long Crawl-delay: not a failure
+            ctx.stats.deferred += 1
+            self.next_due[source_id] = time.time() + interval
+            log.info("source_deferred", source=source_id, error=str(exc))
+            return ctx.stats
         except Exception as exc:  # noqa: BLE001 - a failing source is reported and backed off, never fatal
             failures = self.health.get(source_id).consecutive_failures + 1
             delay = backoff_delay(interval, failures, self.settings.failure_backoff_max)
             self.next_due[source_id] = time.time() + delay
             error = describe_error(exc)
+            if isinstance(exc, TimeoutError) and timeout is not None:
+                error = f"poll deadline of {self.settings.poll_deadline:.0f}s exceeded"
             try:
                 self.health.failure(source_id, error, published=ctx.stats.published, next_poll=self.next_due[source_id])
             except Exception:  # the health table itself failing must not kill the scheduler (logged)
@@ -225,7 +242,7 @@ class Fetcher:
             item_errors=ctx.stats.item_errors,
             next_poll=self.next_due[source_id],
         )
-        if ctx.stats.published or ctx.stats.invalid or ctx.stats.item_errors:
+        if ctx.stats.published or ctx.stats.invalid or ctx.stats.item_errors or ctx.stats.deferred:
             log.info(
                 "source_polled",
                 source=source_id,
@@ -234,6 +251,7 @@ class Fetcher:
                 invalid=ctx.stats.invalid,
                 item_errors=ctx.stats.item_errors,
                 not_modified=ctx.stats.not_modified,
+                deferred=ctx.stats.deferred,
             )
         return ctx.stats
 

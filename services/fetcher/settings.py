@@ -25,7 +25,12 @@ class FetcherSettings(BaseServiceSettings):
     recheck_seconds: float = Field(
         default=3600.0, ge=0, description="an already seen feed entry's page is re-fetched at most this often"
     )
-    max_body_bytes: int = Field(default=10_000_000, ge=1024, description="response size limit, while streaming")
+    max_body_bytes: int = Field(
+        default=10_000_000, ge=1024, description="response size limit, on the wire and per decoded layer, while reading"
+    )
+    max_encoding_layers: int = Field(
+        default=2, ge=0, le=4, description="stacked Content-Encodings accepted (gzip, deflate); more is refused"
+    )
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     max_redirects: int = Field(default=5, ge=0)
@@ -35,6 +40,14 @@ class FetcherSettings(BaseServiceSettings):
     global_concurrency: int = Field(default=32, ge=1)
     per_host_concurrency: int = Field(default=2, ge=1)
     per_host_rate: float = Field(default=2.0, gt=0, description="requests per second to one host")
+    max_crawl_delay: float = Field(
+        default=60.0,
+        ge=0,
+        description="longest wait for a host's next request slot (Crawl-delay, rate); longer waits defer the page",
+    )
+    poll_deadline: float = Field(
+        default=300.0, gt=0, description="one web source's poll ends after this long; unfetched pages wait"
+    )
     respect_robots: bool = True
     max_items_per_poll: int = Field(default=500, ge=1, description="entries taken from one feed/sitemap per poll")
     seen_retention_days: float = Field(

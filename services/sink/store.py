@@ -37,6 +37,12 @@ SCHEMA = [
 ]
 
 
+def like_pattern(fragment: str) -> str:
+    """A ``LIKE ... ESCAPE '\\'`` pattern matching ``fragment`` literally anywhere: ``%`` and ``_`` are no wildcards."""
+    escaped = fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @dataclass(frozen=True)
 class EventQuery:
     entity: str | None = None  # entity id ("person:vladimir-putin") or a name fragment
@@ -171,8 +177,8 @@ class EventStore:
         if not q.include_merged:
             where.append("merged_into IS NULL")
         if q.text:
-            where.append("search_text LIKE ?")
-            params.append(f"%{q.text.lower()}%")
+            where.append("search_text LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(q.text))
         if q.date_from:
             where.append("event_date >= ?")
             params.append(q.date_from.isoformat())
@@ -180,8 +186,10 @@ class EventStore:
             where.append("event_date <= ?")
             params.append(q.date_to.isoformat())
         if q.entity:
-            where.append("event_id IN (SELECT event_id FROM event_entities WHERE entity_id = ? OR name LIKE ?)")
-            params += [q.entity, f"%{q.entity.lower()}%"]
+            where.append(
+                "event_id IN (SELECT event_id FROM event_entities WHERE entity_id = ? OR name LIKE ? ESCAPE '\\')"
+            )
+            params += [q.entity, like_pattern(q.entity)]
         sql = (
             f"SELECT doc FROM events WHERE {' AND '.join(where)} ORDER BY last_updated DESC, event_id LIMIT ? OFFSET ?"
         )

@@ -8,6 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.contracts.base import Message, utcnow
+from shared.contracts.text import Title
 
 
 class Alert(Message):
@@ -21,7 +22,7 @@ class Alert(Message):
     event_revision: int
     threshold: int = Field(ge=1, description="number of outlets this alert fired at (the rule's level)")
     outlets: int = Field(ge=0, description="distinct outlets reporting the event when the alert fired")
-    title: str | None = None
+    title: Title | None = None
     event_type: str = "other"
     event_date: date | None = None
     matched_entities: list[str] = Field(default_factory=list)

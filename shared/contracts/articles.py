@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.base import Message, utcnow
+from shared.contracts.text import Name, Summary, Title
 
 
 class BodyEncoding(StrEnum):
@@ -21,11 +22,11 @@ class FeedMetadata(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    title: str | None = None
+    title: Title | None = None
     link: str | None = None
     published: datetime | None = None
-    author: str | None = None
-    summary: str | None = None
+    author: Name | None = None
+    summary: Summary | None = None
 
 
 class RawArticle(Message):
@@ -38,7 +39,7 @@ class RawArticle(Message):
     source_id: str = "unknown"
     url: str | None = None
     canonical_url: str | None = None
-    outlet: str | None = None
+    outlet: Name | None = None
     content_type: Literal["text/plain", "text/html"] = "text/plain"
     charset: str | None = None  # declared charset (HTTP header or file), if any
     body_encoding: BodyEncoding = BodyEncoding.TEXT
@@ -69,13 +70,13 @@ class CleanArticle(Message):
     source_id: str = "unknown"
     url: str | None = None
     canonical_url: str | None = None
-    outlet: str | None = None
-    title: str | None = None
+    outlet: Name | None = None
+    title: Title | None = None
     text: str = Field(min_length=1)
     paragraphs: list[str] = Field(default_factory=list)
     language: str | None = None
-    authors: list[str] = Field(default_factory=list)
-    site_name: str | None = None
+    authors: list[Name] = Field(default_factory=list)
+    site_name: Name | None = None
     published_at: datetime | None = None  # UTC when the zone is known
     published_at_source: DateSource = DateSource.UNKNOWN
     published_tz: str | None = None  # e.g. "IST", "+05:30"; None when the zone is unknown
@@ -111,7 +112,7 @@ class Entity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str  # stable canonical id, e.g. "person:dmitry-peskov", "place:kyiv"
-    name: str  # canonical display name
+    name: Name  # canonical display name
     kind: EntityKind
     count: int = 1
     salience: float = 0.0  # 0..1, how central the entity is to the article
@@ -157,7 +158,7 @@ class EventDate(BaseModel):
 class Quantity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    text: str
+    text: Name
     value: float
     unit: str | None = None  # unit or counted noun: "troops", "people", "minute"
     qualifier: str | None = None  # "more than", "about", "more", ...

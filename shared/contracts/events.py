@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.articles import EnrichedArticle, EntityKind, Precision, Tense
 from shared.contracts.base import Message, utcnow
+from shared.contracts.text import Name, Summary, Title
 
 
 class ArticleRole(StrEnum):
@@ -51,9 +52,9 @@ class SourceRef(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     article_id: str
-    outlet: str | None = None
+    outlet: Name | None = None
     url: str | None = None
-    title: str | None = None
+    title: Title | None = None
     published_at: datetime | None = None
     fetched_at: datetime | None = None
     role: ArticleRole = ArticleRole.ORIGINAL
@@ -64,7 +65,7 @@ class EventEntity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    name: str
+    name: Name
     kind: EntityKind
     mentions: int = 0
     articles: int = 0
@@ -73,7 +74,7 @@ class EventEntity(BaseModel):
 class EventQuantity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    text: str
+    text: Name
     value: float
     unit: str | None = None
     qualifier: str | None = None
@@ -95,8 +96,8 @@ class EventUpdate(Message):
 
     event_id: str
     revision: int = 1
-    title: str | None = None
-    summary: str | None = None
+    title: Title | None = None
+    summary: Summary | None = None
     event_type: str = "other"
     event_date: date | None = None
     event_date_precision: Precision = Precision.UNKNOWN

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli import main
+from services.cli import EXIT_PARTIAL, main
 from services.sink.apply import apply_decision
 from services.sink.store import EventStore
 from tests.conftest import SAMPLES, make_decision
@@ -30,7 +30,7 @@ def test_replay_until_clean_and_dead_letters(tmp_path: Path, capsys: pytest.Capt
     (tmp_path / "empty.txt").write_text("")
     text = "The council met on Monday and approved the budget. " * 6  # running text: an article
     (tmp_path / "b.jsonl").write_text('{"doc_id": "j1", "text": "' + text + '"}\nnot json\n')
-    assert main(["replay", str(tmp_path), "--until", "clean"]) == 0
+    assert main(["replay", str(tmp_path), "--until", "clean"]) == EXIT_PARTIAL  # some inputs were dead letters
     out, err = capsys.readouterr()
     assert sorted(json.loads(line)["article_id"] for line in out.splitlines()) == ["a", "j1"]
     letters = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
