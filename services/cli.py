@@ -42,11 +42,11 @@ def _format_event(event: EventUpdate, detail: bool = False) -> str:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from services.sink.store import EventQuery, EventStore  # noqa: PLC0415
-    from shared.settings import SinkSettings  # noqa: PLC0415
+    from shared.eventstore import EventQuery, EventReader  # noqa: PLC0415
+    from shared.settings import StoreSettings  # noqa: PLC0415
 
-    url = args.database or SinkSettings().database_url.get_secret_value()
-    store = EventStore(url)
+    url = args.database or StoreSettings().database_url.get_secret_value()
+    store = EventReader(url)
     if args.show:
         event = store.event(args.show)
         if event is None:

@@ -184,10 +184,10 @@ class Replay:
 
     def events(self, decisions: list[DedupDecision]) -> list[EventUpdate]:
         from services.sink.apply import apply_decision  # noqa: PLC0415
-        from services.sink.store import EventQuery, EventStore  # noqa: PLC0415
+        from shared.eventstore import EventQuery, EventWriter  # noqa: PLC0415
 
         if self._store is None:
-            self._store = EventStore("sqlite:///:memory:")
+            self._store = EventWriter("sqlite:///:memory:")
         for decision in decisions:
             apply_decision(self._store, decision)
         events: list[EventUpdate] = self._store.events(EventQuery(limit=1_000_000))

@@ -53,7 +53,9 @@ class BaseServiceSettings(BaseSettings):
         return ";".join(f"kafka://{h.strip()}" for h in self.kafka_bootstrap.split(",") if h.strip())
 
 
-class SinkSettings(BaseServiceSettings):
+class StoreSettings(BaseServiceSettings):
+    """The event store's database: written by the sink, read by the API, the CLI and the tools."""
+
     database_url: SecretStr = Field(
         default=SecretStr("sqlite:///var/wirewatch.db"),
         description="sqlite:///path or postgresql://user:pass@host/db",

@@ -24,8 +24,8 @@ from services.api.access import StoreAccess
 from services.api.models import ErrorDetail, ErrorInfo, ErrorResponse, EventPage, Health
 from services.api.settings import ApiSettings
 from services.api.stream import change_events
-from services.sink.store import EventQuery
 from shared.contracts import EventUpdate
+from shared.eventstore import EventQuery
 
 STATIC = Path(__file__).parent / "static"
 MAX_LIMIT = 200

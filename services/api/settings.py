@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import SinkSettings
+from shared.settings import StoreSettings
 
 
-class ApiSettings(SinkSettings):
+class ApiSettings(StoreSettings):
     api_host: str = Field(default="127.0.0.1", description="address the API listens on")
     api_port: int = Field(default=8080, ge=1, le=65535)
     api_poll_interval_s: float = Field(

@@ -7,9 +7,9 @@ from typing import Any
 import faust
 
 from services.sink.apply import apply_decision
-from services.sink.store import EventStore
+from services.sink.settings import SinkSettings
 from shared.contracts import DedupDecision, EventUpdate, Message
-from shared.settings import SinkSettings
+from shared.eventstore import EventWriter
 from shared.streaming import Outputs, make_app, run_stage, topic_for
 
 SERVICE = "sink"
@@ -17,13 +17,13 @@ settings = SinkSettings()
 app = make_app(SERVICE, settings)
 source = topic_for(app, DedupDecision)
 outputs = Outputs(app, [EventUpdate])
-_store: EventStore | None = None
+_store: EventWriter | None = None
 
 
-def store() -> EventStore:
+def store() -> EventWriter:
     global _store
     if _store is None:
-        _store = EventStore(settings.database_url.get_secret_value())
+        _store = EventWriter(settings.database_url.get_secret_value())
     return _store
 
 

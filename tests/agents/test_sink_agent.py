@@ -8,20 +8,20 @@ from unittest.mock import AsyncMock, patch
 import pytest
 
 from services.sink import app as sink_app
-from services.sink.store import EventStore
 from shared.codec import encode
 from shared.contracts import DeadLetter, EventUpdate
+from shared.eventstore import EventWriter
 from tests.conftest import make_decision
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
-    s = EventStore(f"sqlite:///{tmp_path}/sink.db")
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventWriter:
+    s = EventWriter(f"sqlite:///{tmp_path}/sink.db")
     monkeypatch.setattr(sink_app, "_store", s)
     return s
 
 
-async def test_decisions_become_events_and_poison_becomes_dead_letter(store: EventStore) -> None:
+async def test_decisions_become_events_and_poison_becomes_dead_letter(store: EventWriter) -> None:
     sent: list[object] = []
 
     async def capture(message: object) -> None:
