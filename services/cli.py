@@ -1,4 +1,4 @@
-"""The ``wirewatch`` command line: events, replay, schemas, topics, fetch, sources."""
+"""The ``wirewatch`` command line: events, replay, schemas, config-doc, topics, fetch, sources."""
 
 from __future__ import annotations
 
@@ -92,6 +92,21 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config_doc(args: argparse.Namespace) -> int:
+    from services.configuration import DOC, render  # noqa: PLC0415
+
+    out = Path(args.out) if args.out else DOC
+    text = render()
+    if args.check:
+        if not out.is_file() or out.read_text(encoding="utf-8") != text:
+            print(f"{out} is out of date: run `python -m services.cli config-doc`", file=sys.stderr)
+            return 1
+        return 0
+    out.write_text(text, encoding="utf-8")
+    print(out)
+    return 0
+
+
 def cmd_topics(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415
 
@@ -149,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", default="docs/schemas")
     sc.set_defaults(func=cmd_schemas)
 
+    cd = sub.add_parser("config-doc", help="write docs/configuration.md from the settings classes")
+    cd.add_argument("--out", help="another path (default: docs/configuration.md)")
+    cd.add_argument("--check", action="store_true", help="only check that the page is up to date (exit 1 if not)")
+    cd.set_defaults(func=cmd_config_doc)
+
     tp = sub.add_parser("topics", help="create the pipeline's topics with the configured partitions")
     tp.set_defaults(func=cmd_topics)
 
@@ -159,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     fe.set_defaults(func=cmd_fetch)
 
     so = sub.add_parser("sources", help="each configured source and its health")
-    so.add_argument("--file", help="sources TOML file (default: WIREWATCH_SOURCES_FILE)")
+    so.add_argument("--file", help="sources TOML file (default: WIREWATCH_FETCHER_SOURCES_FILE)")
     so.add_argument("--health-url", help="a running fetcher's /fetcher/health URL")
     so.set_defaults(func=cmd_sources)
     return parser

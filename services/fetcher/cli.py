@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, StaticSources
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig, SourceKind, SourcesLoader, StaticSources
 from shared.contracts import RawArticle
 from shared.errors import ConfigError
 

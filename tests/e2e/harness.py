@@ -78,8 +78,8 @@ class Pipeline:
             "WIREWATCH_TOPIC_PARTITIONS": str(partitions),
             "WIREWATCH_DATABASE_URL": self.db_url,
             "WIREWATCH_DATA_DIR": str(workdir / "var"),
-            "WIREWATCH_WATCH_DIR": str(watch_dir),
-            "WIREWATCH_POLL_INTERVAL": "1",
+            "WIREWATCH_FETCHER_WATCH_DIR": str(watch_dir),
+            "WIREWATCH_FETCHER_POLL_INTERVAL": "1",
             "WIREWATCH_LOG_FORMAT": "json",
             "WIREWATCH_STALL_AFTER_S": "20",
         }

@@ -12,13 +12,12 @@ from services.cleaner.dates import url_date
 from services.cleaner.decoding import decode_bytes, looks_binary, normalise_line, repair_text
 from services.cleaner.html_extract import strip_site_suffix
 from services.cleaner.learner import BoilerplateLearner
-from services.cleaner.limits import CleanerLimits
 from services.cleaner.logic import clean, content_hash
 from services.cleaner.lostbytes import repair_lost_bytes
 from services.cleaner.patterns import byline_names
 from services.cleaner.plaintext import clean_plain, is_bare_stamp
 from services.cleaner.refine import refine_paragraphs
-from services.cleaner.settings import CleanerSettings
+from services.cleaner.settings import CleanerLimits, CleanerSettings
 from services.cleaner.stamps import parse_stamp, stamp_kind
 from shared.contracts.articles import BodyEncoding, DateSource, FeedMetadata, RawArticle
 from shared.errors import RejectedInput

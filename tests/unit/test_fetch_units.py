@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from services.fetcher.canonical import canonicalize_url, page_canonical, site_of
-from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, StaticSources, parse_sources
 from services.fetcher.documents import encode_body, url_article_id
 from services.fetcher.files import FileStats, FolderWatcher, file_article_id, read_file
 from services.fetcher.health import HealthBook, backoff_delay
@@ -24,6 +23,7 @@ from services.fetcher.netguard import AddressPolicy, is_public, split_target
 from services.fetcher.runner import Fetcher
 from services.fetcher.seen import SeenState, content_hash
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig, SourceKind, SourcesLoader, StaticSources, parse_sources
 from shared.contracts import BodyEncoding, RawArticle
 from shared.errors import ConfigError, RejectedInput
 from shared.urls import is_tracking_param
