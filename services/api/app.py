@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -58,8 +58,119 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error(exc.status_code, code, str(exc.detail))
 
 
+def _access(request: Request) -> StoreAccess:
+    access: StoreAccess = request.app.state.access
+    return access
+
+
+def _settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+# The app's own store and settings, set by create_app: the routes are module-level, not closures.
+Access = Annotated[StoreAccess, Depends(_access)]
+Settings = Annotated[ApiSettings, Depends(_settings)]
+router = APIRouter()
+
+
+@router.get("/events", response_model=EventPage, tags=["events"], summary="List and search events", responses=ERRORS)
+def list_events(
+    request: Request,
+    access: Access,
+    *,
+    entity: Annotated[
+        str | None,
+        Query(max_length=200, description="entity id (`person:vladimir-putin`) or part of an entity name"),
+    ] = None,
+    text: Annotated[str | None, Query(max_length=200, description="words in the title or summary")] = None,
+    date_from: Annotated[date | None, Query(description="event date on or after (YYYY-MM-DD)")] = None,
+    date_to: Annotated[date | None, Query(description="event date on or before (YYYY-MM-DD)")] = None,
+    min_sources: Annotated[int, Query(ge=1, le=100_000, description="at least this many articles")] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="events to skip")] = 0,
+) -> EventPage | JSONResponse:
+    """Events most recently updated first; merged-away events are left out. Filters combine with AND."""
+    if date_from and date_to and date_from > date_to:
+        detail = ErrorDetail(field="date_from", problem=f"is after date_to ({date_from} > {date_to})")
+        return error(422, "invalid_request", f"date_from: {detail.problem}", [detail])
+    query = EventQuery(
+        entity=(entity or "").strip() or None,
+        text=(text or "").strip() or None,
+        date_from=date_from,
+        date_to=date_to,
+        min_sources=min_sources,
+        limit=limit + 1,  # one more tells whether there is a next page
+        offset=offset,
+    )
+    with access.use() as store:
+        found = store.events(query)
+    next_url = None
+    if len(found) > limit:
+        nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
+        next_url = f"{nxt.path}?{nxt.query}"
+    return EventPage(items=found[:limit], limit=limit, offset=offset, next=next_url)
+
+
+@router.get("/events/stream", tags=["live"], summary="Change notifications (server-sent events)", responses=ERRORS)
+async def stream_changes(
+    request: Request,
+    access: Access,
+    settings: Settings,
+    duration_s: Annotated[
+        float, Query(gt=0, le=3600, description="close the stream after this long (clients reconnect)")
+    ] = 300.0,
+) -> StreamingResponse:
+    """A `changed` event (data: `{"version": ...}`) at once and whenever any event changes; refetch `/events`."""
+
+    async def version() -> str:
+        return await run_in_threadpool(access.version)
+
+    frames = change_events(
+        version, request.is_disconnected, interval_s=settings.api_poll_interval_s, duration_s=duration_s
+    )
+    return StreamingResponse(
+        frames, media_type="text/event-stream", headers={"cache-control": "no-store", "x-accel-buffering": "no"}
+    )
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventUpdate,
+    tags=["events"],
+    summary="One event with its sources, timeline, entities and quantities",
+    responses={404: {"model": ErrorResponse, "description": "no such event"}, **ERRORS},
+)
+def get_event(
+    access: Access,
+    event_id: Annotated[str, PathParam(min_length=1, max_length=256, description="the event id")],
+) -> EventUpdate | JSONResponse:
+    """The event's full current state; an event merged into another says so in `merged_into`."""
+    with access.use() as store:
+        found = store.event(event_id)
+    if found is None:
+        return error(404, "not_found", f"no event with id {event_id!r}")
+    return found
+
+
+@router.get("/healthz", response_model=Health, tags=["ops"], summary="Is the store readable?")
+def healthz(access: Access) -> Health | JSONResponse:
+    try:
+        with access.use() as store:
+            count = store.count_events()
+    except Exception as exc:  # noqa: BLE001 - any store failure means unhealthy, reported not raised
+        body = Health(status="unavailable", error=str(exc)[:300])
+        return JSONResponse(status_code=503, content=body.model_dump())
+    return Health(status="ok", events=count)
+
+
+@router.get("/", tags=["live"], summary="The live events page", response_class=FileResponse)
+def page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers={"cache-control": "no-cache"})
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
-    """The API over the store named by ``settings.database_url`` (opened on first request)."""
+    """The API over the store named by ``settings.database_url`` (opened on first request, read only)."""
     settings = settings or ApiSettings()
     access = StoreAccess(settings.database_url.get_secret_value(), version_ttl_s=settings.api_poll_interval_s / 2)
 
@@ -78,91 +189,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.state.access = access
-
-    @app.get("/events", response_model=EventPage, tags=["events"], summary="List and search events", responses=ERRORS)
-    def list_events(
-        request: Request,
-        *,
-        entity: Annotated[
-            str | None,
-            Query(max_length=200, description="entity id (`person:vladimir-putin`) or part of an entity name"),
-        ] = None,
-        text: Annotated[str | None, Query(max_length=200, description="words in the title or summary")] = None,
-        date_from: Annotated[date | None, Query(description="event date on or after (YYYY-MM-DD)")] = None,
-        date_to: Annotated[date | None, Query(description="event date on or before (YYYY-MM-DD)")] = None,
-        min_sources: Annotated[int, Query(ge=1, le=100_000, description="at least this many articles")] = 1,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
-        offset: Annotated[int, Query(ge=0, le=1_000_000, description="events to skip")] = 0,
-    ) -> EventPage | JSONResponse:
-        """Events most recently updated first; merged-away events are left out. Filters combine with AND."""
-        if date_from and date_to and date_from > date_to:
-            detail = ErrorDetail(field="date_from", problem=f"is after date_to ({date_from} > {date_to})")
-            return error(422, "invalid_request", f"date_from: {detail.problem}", [detail])
-        query = EventQuery(
-            entity=(entity or "").strip() or None,
-            text=(text or "").strip() or None,
-            date_from=date_from,
-            date_to=date_to,
-            min_sources=min_sources,
-            limit=limit + 1,  # one more tells whether there is a next page
-            offset=offset,
-        )
-        with access.use() as store:
-            found = store.events(query)
-        next_url = None
-        if len(found) > limit:
-            nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
-            next_url = f"{nxt.path}?{nxt.query}"
-        return EventPage(items=found[:limit], limit=limit, offset=offset, next=next_url)
-
-    @app.get("/events/stream", tags=["live"], summary="Change notifications (server-sent events)", responses=ERRORS)
-    async def stream_changes(
-        request: Request,
-        duration_s: Annotated[
-            float, Query(gt=0, le=3600, description="close the stream after this long (clients reconnect)")
-        ] = 300.0,
-    ) -> StreamingResponse:
-        """A `changed` event (data: `{"version": ...}`) at once and whenever any event changes; refetch `/events`."""
-
-        async def version() -> str:
-            return await run_in_threadpool(access.version)
-
-        frames = change_events(
-            version, request.is_disconnected, interval_s=settings.api_poll_interval_s, duration_s=duration_s
-        )
-        return StreamingResponse(
-            frames, media_type="text/event-stream", headers={"cache-control": "no-store", "x-accel-buffering": "no"}
-        )
-
-    @app.get(
-        "/events/{event_id}",
-        response_model=EventUpdate,
-        tags=["events"],
-        summary="One event with its sources, timeline, entities and quantities",
-        responses={404: {"model": ErrorResponse, "description": "no such event"}, **ERRORS},
-    )
-    def get_event(
-        event_id: Annotated[str, PathParam(min_length=1, max_length=256, description="the event id")],
-    ) -> EventUpdate | JSONResponse:
-        """The event's full current state; an event merged into another says so in `merged_into`."""
-        with access.use() as store:
-            found = store.event(event_id)
-        if found is None:
-            return error(404, "not_found", f"no event with id {event_id!r}")
-        return found
-
-    @app.get("/healthz", response_model=Health, tags=["ops"], summary="Is the store readable?")
-    def healthz() -> Health | JSONResponse:
-        try:
-            with access.use() as store:
-                count = store.count_events()
-        except Exception as exc:  # noqa: BLE001 - any store failure means unhealthy, reported not raised
-            body = Health(status="unavailable", error=str(exc)[:300])
-            return JSONResponse(status_code=503, content=body.model_dump())
-        return Health(status="ok", events=count)
-
-    @app.get("/", tags=["live"], summary="The live events page", response_class=FileResponse)
-    def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html", headers={"cache-control": "no-cache"})
-
+    app.state.settings = settings
+    app.include_router(router)
     return app
