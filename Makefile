@@ -69,6 +69,9 @@ typecheck: install ## mypy --strict
 schemas: install ## Write every topic's JSON Schema to docs/schemas
 	$(PY) -m services.cli schemas --out docs/schemas
 
+config-doc: install ## Write docs/configuration.md (every setting) from the settings classes
+	$(PY) -m services.cli config-doc
+
 bench: install kafka-up ## End-to-end load benchmark: articles/s, latency percentiles, lag, CPU/memory, 2 workers; last line JSON
 	$(PY) bench/bench_pipeline.py
 
@@ -87,4 +90,4 @@ bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds
 clean: down ## Remove local state (sink database, logs); keeps Kafka's jars
 	rm -rf var/wirewatch.db* var/services.log
 
-.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit test-faults lint typecheck schemas bench bench-clean bench-extract bench-dedup bench-fetch clean
+.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup bench-fetch clean

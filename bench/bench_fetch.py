@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
-from services.fetcher.config import SourceConfig, SourceKind, StaticSources
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig, SourceKind, StaticSources
 from shared.contracts import RawArticle
 from shared.logging import configure_logging
 

@@ -28,8 +28,8 @@ from services.cleaner.logic import BoilerplateLearner, clean
 from services.deduplicator.logic import Deduplicator
 from services.extractor.logic import Extractor
 from services.sink.apply import apply_decision
-from services.sink.store import EventStore
 from shared.errors import WirewatchError
+from shared.eventstore import EventWriter
 
 
 def timed(fn: Callable[[Any], Any], items: list[Any]) -> tuple[list[Any], float]:
@@ -52,7 +52,7 @@ def main() -> None:
     extractor = Extractor()
     dedup = Deduplicator()
     with tempfile.TemporaryDirectory() as tmp:
-        store = EventStore(f"sqlite:///{tmp}/p.db")
+        store = EventWriter(f"sqlite:///{tmp}/p.db")
         stages: dict[str, Callable[[Any], Any]] = {
             "cleaner": lambda raw: clean(raw, learner),
             "extractor": extractor.extract,

@@ -110,14 +110,14 @@ def _pump(name: str, proc: subprocess.Popen[bytes], lock: threading.Lock) -> Non
 def _watch_events(stop: threading.Event, lock: threading.Lock, interval: float) -> None:
     sys.path.insert(0, str(REPO))
     from services.cli import _format_event  # noqa: PLC0415
-    from services.sink.store import EventStore  # noqa: PLC0415
-    from shared.settings import SinkSettings  # noqa: PLC0415
+    from shared.eventstore import EventReader  # noqa: PLC0415
+    from shared.settings import StoreSettings  # noqa: PLC0415
 
-    url = SinkSettings().database_url.get_secret_value()
+    url = StoreSettings().database_url.get_secret_value()
     last: list[tuple[str, int]] = []
     while not stop.wait(interval):
         try:
-            store = EventStore(url)
+            store = EventReader(url)
             events = store.events()
             store.close()
         except Exception:  # noqa: BLE001 - the sink may not have created the database yet

@@ -1,4 +1,4 @@
-"""The ``wirewatch`` command line: events, replay, schemas, topics, fetch, sources."""
+"""The ``wirewatch`` command line: events, replay, schemas, config-doc, topics, fetch, sources."""
 
 from __future__ import annotations
 
@@ -47,11 +47,11 @@ def _format_event(event: EventUpdate, detail: bool = False) -> str:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from services.sink.store import EventQuery, EventStore  # noqa: PLC0415
-    from shared.settings import SinkSettings  # noqa: PLC0415
+    from shared.eventstore import EventQuery, EventReader  # noqa: PLC0415
+    from shared.settings import StoreSettings  # noqa: PLC0415
 
-    url = args.database or SinkSettings().database_url.get_secret_value()
-    store = EventStore(url)
+    url = args.database or StoreSettings().database_url.get_secret_value()
+    store = EventReader(url)
     if args.show:
         event = store.event(args.show)
         if event is None:
@@ -96,6 +96,21 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
     for path in write_schemas(Path(args.out)):
         print(path)
+    return 0
+
+
+def cmd_config_doc(args: argparse.Namespace) -> int:
+    from services.configuration import DOC, render  # noqa: PLC0415
+
+    out = Path(args.out) if args.out else DOC
+    text = render()
+    if args.check:
+        if not out.is_file() or out.read_text(encoding="utf-8") != text:
+            print(f"{out} is out of date: run `python -m services.cli config-doc`", file=sys.stderr)
+            return 1
+        return 0
+    out.write_text(text, encoding="utf-8")
+    print(out)
     return 0
 
 
@@ -160,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", default="docs/schemas")
     sc.set_defaults(func=cmd_schemas)
 
+    cd = sub.add_parser("config-doc", help="write docs/configuration.md from the settings classes")
+    cd.add_argument("--out", help="another path (default: docs/configuration.md)")
+    cd.add_argument("--check", action="store_true", help="only check that the page is up to date (exit 1 if not)")
+    cd.set_defaults(func=cmd_config_doc)
+
     tp = sub.add_parser("topics", help="create the pipeline's topics with the configured partitions")
     tp.set_defaults(func=cmd_topics)
 
@@ -170,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     fe.set_defaults(func=cmd_fetch)
 
     so = sub.add_parser("sources", help="each configured source and its health")
-    so.add_argument("--file", help="sources TOML file (default: WIREWATCH_SOURCES_FILE)")
+    so.add_argument("--file", help="sources TOML file (default: WIREWATCH_FETCHER_SOURCES_FILE)")
     so.add_argument("--health-url", help="a running fetcher's /fetcher/health URL")
     so.set_defaults(func=cmd_sources)
     return parser

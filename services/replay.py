@@ -1,7 +1,10 @@
-"""Run the pipeline's stage logic in one process, without Kafka, on files.
+"""Run the pipeline's stages in one process, without Kafka, on files.
 
-Used for evaluation and backfills: the same ``clean``, ``Extractor``,
-``Deduplicator`` and sink consolidation the services run, in the same order.
+Used for evaluation and backfills. Each stage is built from the same
+declaration its worker is (``services/<name>/stage.py``): the same handler,
+the same state, the same dead-letter policy; only the transport differs. The
+deduplicator's wall-clock eviction is off here (the input is historic), and
+the sink writes to an in-memory database.
 
 Input comes from anywhere, so each file and JSONL line is read within a budget
 (:data:`MAX_INPUT_BYTES`, checked while decompressing; JSON nested at most
@@ -13,21 +16,22 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from services.cleaner.stage import STAGE as CLEANER
+from services.deduplicator.stage import STAGE as DEDUPLICATOR
+from services.extractor.stage import STAGE as EXTRACTOR
+from services.sink.stage import STAGE as SINK
 from shared.bounded import TooLarge, gunzip_bounded, json_loads_bounded
 from shared.contracts import (
     BodyEncoding,
-    CleanArticle,
     DeadLetter,
-    DedupDecision,
-    EnrichedArticle,
     EventUpdate,
     FeedMetadata,
     Message,
@@ -35,12 +39,15 @@ from shared.contracts import (
     utcnow,
 )
 from shared.errors import RejectedInput
+from shared.settings import BaseServiceSettings
+from shared.stage import Batched, BuildContext, Stage, Step
 from shared.streaming import dead_letter_from, failure_letter
 
-M = TypeVar("M", bound=Message)
-T = TypeVar("T")
-Stage = Literal["clean", "extract", "dedup", "events"]
-STAGES: tuple[Stage, ...] = ("clean", "extract", "dedup", "events")
+StageName = Literal["clean", "extract", "dedup", "events"]
+STAGES: tuple[StageName, ...] = ("clean", "extract", "dedup", "events")
+#: The pipeline in order, by the name ``--until`` takes: each entry is the stage's declaration.
+PIPELINE: dict[StageName, Stage[Any]] = {"clean": CLEANER, "extract": EXTRACTOR, "dedup": DEDUPLICATOR, "events": SINK}
+REPLAY_OVERRIDES: dict[str, Any] = {"database_url": SecretStr("sqlite:///:memory:")}
 SUFFIXES = (".txt", ".html", ".htm", ".html.gz", ".htm.gz", ".jsonl")
 #: Largest file (after decompression) or JSONL line replay reads; larger ones are dead letters.
 MAX_INPUT_BYTES = 10_000_000
@@ -176,91 +183,108 @@ def summary_line(until: str, outputs: int, inputs: int, dead_letters: Iterable[D
     return f"replay: {outputs} {until} message(s) from {inputs} input(s), {total} dead letter(s){detail}"
 
 
+def _settings(stage: Stage[Any]) -> BaseServiceSettings:
+    """The stage's settings from the environment, except that replay never touches the real database."""
+    settings: BaseServiceSettings = stage.settings()
+    overrides = {k: v for k, v in REPLAY_OVERRIDES.items() if k in type(settings).model_fields}
+    return settings.model_copy(update=overrides)
+
+
+def run_offline(stage: Stage[Any], step: Step, inputs: Sequence[Message]) -> tuple[list[Message], list[DeadLetter]]:
+    """One stage over a list of inputs, as its worker would run them: outputs in order, failures as letters.
+
+    Inputs go through one at a time, or in batches of the declared size for a batched handler.
+    """
+    service = stage.dead_letters.service
+    out: list[Message] = []
+    letters: list[DeadLetter] = []
+
+    def collect(item: Message, result: Sequence[Message] | Exception) -> None:
+        if isinstance(result, Exception):
+            letters.append(_letter(service, result, item))
+        else:
+            out.extend(result)
+
+    handle = step.handle
+    if isinstance(handle, Batched):
+        for start in range(0, len(inputs), handle.max_batch):
+            batch = inputs[start : start + handle.max_batch]
+            for item, result in zip(batch, handle.handle_many(batch), strict=True):
+                collect(item, result)
+        return out, letters
+    for item in inputs:
+        try:
+            produced = handle(item)
+            if isinstance(produced, Awaitable):
+                raise TypeError(f"{service}: replay runs synchronous handlers only")
+            collect(item, list(produced))
+        except Exception as exc:  # noqa: BLE001 - routed to dead letters like the worker does
+            collect(item, exc)
+    return out, letters
+
+
+def _letter(service: str, exc: Exception, message: Message) -> DeadLetter:
+    return failure_letter(
+        service,
+        exc,
+        topic=message.TOPIC,
+        partition=None,
+        offset=None,
+        key=message.key(),
+        payload=message,
+        article_id=getattr(message, "article_id", None),
+    )
+
+
+def final_events(updates: Iterable[Message]) -> list[EventUpdate]:
+    """Each event's last update (what the sink's store holds), merged-away events left out, oldest first."""
+    last: dict[str, EventUpdate] = {}
+    for update in updates:
+        if isinstance(update, EventUpdate):
+            last[update.event_id] = update
+    alive = [e for e in last.values() if e.merged_into is None]
+    return sorted(alive, key=lambda e: (e.first_seen, e.event_id))
+
+
 @dataclass
 class Replay:
-    """The stages, wired in process; holds the deduplicator's and the sink's state."""
+    """The pipeline's stages, built from their declarations and run in process; holds their state."""
 
-    until: Stage = "events"
+    until: StageName = "events"
     dead_letters: list[DeadLetter] = field(default_factory=list)
     inputs: int = 0  # files and JSONL records read (or refused)
+    outputs: dict[StageName, list[Message]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._extractor: Any = None
-        self._dedup: Any = None
-        self._store: Any = None
+        self._steps: dict[StageName, Step] = {}
 
-    def _letter(self, stage: str, exc: Exception, message: Message) -> None:
-        self.dead_letters.append(
-            failure_letter(
-                stage,
-                exc,
-                topic=message.TOPIC,
-                partition=None,
-                offset=None,
-                key=message.key(),
-                payload=message,
-                article_id=getattr(message, "article_id", None),
-            )
-        )
+    def step(self, name: StageName) -> Step:
+        """The stage's handler, built once per replay (the deduplicator and the sink keep state)."""
+        if name not in self._steps:
+            stage = PIPELINE[name]
+            self._steps[name] = stage.build(_settings(stage), BuildContext(state={}, live=False))
+        return self._steps[name]
 
-    def _each(self, stage: str, step: Callable[[M], T], items: Iterable[M]) -> list[T]:
-        """Apply one stage's logic to each item; failures become dead letters, as in the service."""
-        out: list[T] = []
-        for item in items:
-            try:
-                out.append(step(item))
-            except Exception as exc:  # noqa: BLE001 - routed to dead letters like the service does
-                self._letter(stage, exc, item)
+    def stage(self, name: StageName, inputs: Sequence[Message]) -> list[Message]:
+        """Run one stage on the previous stage's messages of its input model; keep its outputs."""
+        stage = PIPELINE[name]
+        wanted = [m for m in inputs if isinstance(m, stage.source)]
+        out, letters = run_offline(stage, self.step(name), wanted)
+        self.dead_letters += letters
+        self.outputs[name] = out
         return out
 
-    def clean(self, raws: Iterable[RawArticle]) -> list[CleanArticle]:
-        from services.cleaner.logic import BoilerplateLearner, clean  # noqa: PLC0415
-
-        learner = BoilerplateLearner()
-        return self._each("cleaner", lambda raw: clean(raw, learner), raws)
-
-    def extract(self, articles: list[CleanArticle]) -> list[EnrichedArticle]:
-        from services.extractor.logic import Extractor  # noqa: PLC0415
-
-        if self._extractor is None:
-            self._extractor = Extractor()
-        return self._each("extractor", self._extractor.extract, articles)
-
-    def dedup(self, articles: list[EnrichedArticle]) -> list[DedupDecision]:
-        from services.deduplicator.logic import Deduplicator  # noqa: PLC0415
-
-        if self._dedup is None:
-            self._dedup = Deduplicator()
-        decided = self._each("deduplicator", self._dedup.process, articles)
-        moved: list[DedupDecision] = self._dedup.drain_reassignments()
-        return decided + moved  # moves come after the decisions they revise
-
-    def events(self, decisions: list[DedupDecision]) -> list[EventUpdate]:
-        from services.sink.apply import apply_decision  # noqa: PLC0415
-        from services.sink.store import EventQuery, EventStore  # noqa: PLC0415
-
-        if self._store is None:
-            self._store = EventStore("sqlite:///:memory:")
-        for decision in decisions:
-            apply_decision(self._store, decision)
-        events: list[EventUpdate] = self._store.events(EventQuery(limit=1_000_000))
-        return sorted(events, key=lambda e: (e.first_seen, e.event_id))
-
     def run(self, paths: Iterable[str | Path]) -> list[Message]:
-        raws: list[RawArticle] = []
+        """Raw files through every stage up to ``until``; for ``events``, each event's final state."""
+        messages: list[Message] = []
         for item in read_inputs(paths):
             self.inputs += 1
             if isinstance(item, DeadLetter):
                 self.dead_letters.append(item)
             else:
-                raws.append(item)
-        clean = self.clean(raws)
-        if self.until == "clean":
-            return list(clean)
-        enriched = self.extract(clean)
-        if self.until == "extract":
-            return list(enriched)
-        decisions = self.dedup(enriched)
-        if self.until == "dedup":
-            return list(decisions)
-        return list(self.events(decisions))
+                messages.append(item)
+        for name in STAGES:
+            messages = self.stage(name, messages)
+            if name == self.until:
+                break
+        return list(final_events(messages)) if self.until == "events" else messages

@@ -22,12 +22,6 @@ class WirewatchError(Exception):
             self.reason = reason
 
 
-class InvalidMessage(WirewatchError):
-    """A message on a topic could not be decoded or validated against its schema."""
-
-    reason = "invalid_message"
-
-
 class RejectedInput(WirewatchError):
     """Input that decodes fine but is not usable (empty, binary, not an article, too large)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from typing import Any, cast
 
 import faust
@@ -27,10 +27,9 @@ from shared.logging import configure_logging
 from shared.metrics import METRICS
 from shared.seekfence import install as install_seek_fence
 from shared.settings import BaseServiceSettings
+from shared.stage import BatchHandler, Handler
 
 log = structlog.get_logger(__name__)
-
-Handler = Callable[[Any], Sequence[Message] | Awaitable[Sequence[Message]]]
 
 
 _topic_prefix = ""
@@ -318,9 +317,6 @@ def _decoded(event: Any, model: type[Message]) -> Any:
     """The event's value: decoded by the topic's codec, or decoded here when it arrives raw."""
     value = event.value
     return decode(model, value) if value is None or isinstance(value, bytes) else value
-
-
-BatchHandler = Callable[[Sequence[Any]], Sequence[Sequence[Message] | Exception]]
 
 
 async def run_batched_stage(

@@ -1,4 +1,4 @@
-"""Alerts service settings (environment, prefix ``WIREWATCH_``)."""
+"""Alerts service settings (``WIREWATCH_ALERTS_*``)."""
 
 from __future__ import annotations
 
@@ -12,5 +12,5 @@ from shared.settings import BaseServiceSettings
 class AlertsSettings(BaseServiceSettings):
     alerts_file: Path = Field(
         default=Path("deploy/alerts.example.toml"),
-        description="TOML file with the watch rules and an optional webhook (WIREWATCH_ALERTS_FILE)",
+        description="TOML file with the watch rules and an optional webhook",
     )

@@ -1,8 +1,10 @@
 """One store connection shared by the API's worker threads, one query at a time.
 
 FastAPI runs plain ``def`` endpoints in a thread pool; a SQLite connection must
-not be used by two threads at once, and opening one per request would redo the
-schema statements every time. Queries are short, so a lock costs little.
+not be used by two threads at once, and opening one per request costs a
+connection set-up every time. Queries are short, so a lock costs little. The
+connection is read only (:class:`EventReader`): the API never writes or
+creates tables, so a SELECT-only database role can serve it.
 """
 
 from __future__ import annotations
@@ -12,23 +14,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from services.sink.store import EventStore
+from shared.eventstore import EventReader
 
 
 class StoreAccess:
     def __init__(self, url: str, version_ttl_s: float = 0.0) -> None:
         self.url = url
         self.version_ttl_s = version_ttl_s
-        self._store: EventStore | None = None
+        self._store: EventReader | None = None
         self._lock = threading.Lock()
         self._version: tuple[float, str] | None = None
 
     @contextmanager
-    def use(self) -> Iterator[EventStore]:
+    def use(self) -> Iterator[EventReader]:
         """The store, opened on first use (the sink may create the database after the API starts)."""
         with self._lock:
             if self._store is None:
-                self._store = EventStore(self.url)
+                self._store = EventReader(self.url)
             yield self._store
 
     def version(self) -> str:
@@ -41,8 +43,7 @@ class StoreAccess:
         if cached is not None and time.monotonic() - cached[0] < self.version_ttl_s:
             return cached[1]
         with self.use() as store:
-            row = store.execute("SELECT COUNT(*), MAX(last_updated), SUM(revision) FROM events").fetchone()
-        token = f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+            token = store.version()
         self._version = (time.monotonic(), token)
         return token
 

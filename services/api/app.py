@@ -8,6 +8,7 @@ and topic consumers read the same shapes. Every error is JSON with one shape
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -27,8 +28,8 @@ from services.api.access import StoreAccess
 from services.api.models import ErrorDetail, ErrorInfo, ErrorResponse, EventPage, Health
 from services.api.settings import ApiSettings
 from services.api.stream import change_events
-from services.sink.store import EventQuery
 from shared.contracts import EventUpdate
+from shared.eventstore import EventQuery
 
 STATIC = Path(__file__).parent / "static"
 MAX_LIMIT = 200
@@ -58,6 +59,11 @@ def page_csp(html: str) -> str:
     )
 
 
+@functools.cache
+def _page_csp() -> str:
+    return page_csp((STATIC / "index.html").read_bytes().decode("utf-8"))  # the bytes served, CRLF or not
+
+
 async def _nosniff(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     response.headers.setdefault("x-content-type-options", "nosniff")  # no guessing a type from the content
@@ -85,8 +91,120 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error(exc.status_code, code, str(exc.detail))
 
 
+def _access(request: Request) -> StoreAccess:
+    access: StoreAccess = request.app.state.access
+    return access
+
+
+def _settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+# The app's own store and settings, set by create_app: the routes are module-level, not closures.
+Access = Annotated[StoreAccess, Depends(_access)]
+Settings = Annotated[ApiSettings, Depends(_settings)]
+router = APIRouter()
+
+
+@router.get("/events", response_model=EventPage, tags=["events"], summary="List and search events", responses=ERRORS)
+def list_events(
+    request: Request,
+    access: Access,
+    *,
+    entity: Annotated[
+        str | None,
+        Query(max_length=200, description="entity id (`person:vladimir-putin`) or part of an entity name"),
+    ] = None,
+    text: Annotated[str | None, Query(max_length=200, description="words in the title or summary")] = None,
+    date_from: Annotated[date | None, Query(description="event date on or after (YYYY-MM-DD)")] = None,
+    date_to: Annotated[date | None, Query(description="event date on or before (YYYY-MM-DD)")] = None,
+    min_sources: Annotated[int, Query(ge=1, le=100_000, description="at least this many articles")] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="events to skip")] = 0,
+) -> EventPage | JSONResponse:
+    """Events most recently updated first; merged-away events are left out. Filters combine with AND."""
+    if date_from and date_to and date_from > date_to:
+        detail = ErrorDetail(field="date_from", problem=f"is after date_to ({date_from} > {date_to})")
+        return error(422, "invalid_request", f"date_from: {detail.problem}", [detail])
+    query = EventQuery(
+        entity=(entity or "").strip() or None,
+        text=(text or "").strip() or None,
+        date_from=date_from,
+        date_to=date_to,
+        min_sources=min_sources,
+        limit=limit + 1,  # one more tells whether there is a next page
+        offset=offset,
+    )
+    with access.use() as store:
+        found = store.events(query)
+    next_url = None
+    if len(found) > limit:
+        nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
+        next_url = f"{nxt.path}?{nxt.query}"
+    return EventPage(items=found[:limit], limit=limit, offset=offset, next=next_url)
+
+
+@router.get("/events/stream", tags=["live"], summary="Change notifications (server-sent events)", responses=ERRORS)
+async def stream_changes(
+    request: Request,
+    access: Access,
+    settings: Settings,
+    duration_s: Annotated[
+        float, Query(gt=0, le=3600, description="close the stream after this long (clients reconnect)")
+    ] = 300.0,
+) -> StreamingResponse:
+    """A `changed` event (data: `{"version": ...}`) at once and whenever any event changes; refetch `/events`."""
+
+    async def version() -> str:
+        return await run_in_threadpool(access.version)
+
+    frames = change_events(
+        version, request.is_disconnected, interval_s=settings.api_poll_interval_s, duration_s=duration_s
+    )
+    return StreamingResponse(
+        frames, media_type="text/event-stream", headers={"cache-control": "no-store", "x-accel-buffering": "no"}
+    )
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventUpdate,
+    tags=["events"],
+    summary="One event with its sources, timeline, entities and quantities",
+    responses={404: {"model": ErrorResponse, "description": "no such event"}, **ERRORS},
+)
+def get_event(
+    access: Access,
+    event_id: Annotated[str, PathParam(min_length=1, max_length=256, description="the event id")],
+) -> EventUpdate | JSONResponse:
+    """The event's full current state; an event merged into another says so in `merged_into`."""
+    with access.use() as store:
+        found = store.event(event_id)
+    if found is None:
+        return error(404, "not_found", f"no event with id {event_id!r}")
+    return found
+
+
+@router.get("/healthz", response_model=Health, tags=["ops"], summary="Is the store readable?")
+def healthz(access: Access) -> Health | JSONResponse:
+    try:
+        with access.use() as store:
+            count = store.count_events()
+    except Exception as exc:  # noqa: BLE001 - any store failure means unhealthy, reported not raised
+        body = Health(status="unavailable", error=str(exc)[:300])
+        return JSONResponse(status_code=503, content=body.model_dump())
+    return Health(status="ok", events=count)
+
+
+@router.get("/", tags=["live"], summary="The live events page", response_class=FileResponse)
+def page() -> FileResponse:
+    headers = {"cache-control": "no-cache", "content-security-policy": _page_csp()}
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers=headers)
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
-    """The API over the store named by ``settings.database_url`` (opened on first request)."""
+    """The API over the store named by ``settings.database_url`` (opened on first request, read only)."""
     settings = settings or ApiSettings()
     access = StoreAccess(settings.database_url.get_secret_value(), version_ttl_s=settings.api_poll_interval_s / 2)
 
@@ -106,93 +224,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.middleware("http")(_nosniff)
     app.state.access = access
-    csp = page_csp((STATIC / "index.html").read_bytes().decode("utf-8"))  # the bytes served, CRLF or not
-
-    @app.get("/events", response_model=EventPage, tags=["events"], summary="List and search events", responses=ERRORS)
-    def list_events(
-        request: Request,
-        *,
-        entity: Annotated[
-            str | None,
-            Query(max_length=200, description="entity id (`person:vladimir-putin`) or part of an entity name"),
-        ] = None,
-        text: Annotated[str | None, Query(max_length=200, description="words in the title or summary")] = None,
-        date_from: Annotated[date | None, Query(description="event date on or after (YYYY-MM-DD)")] = None,
-        date_to: Annotated[date | None, Query(description="event date on or before (YYYY-MM-DD)")] = None,
-        min_sources: Annotated[int, Query(ge=1, le=100_000, description="at least this many articles")] = 1,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
-        offset: Annotated[int, Query(ge=0, le=1_000_000, description="events to skip")] = 0,
-    ) -> EventPage | JSONResponse:
-        """Events most recently updated first; merged-away events are left out. Filters combine with AND."""
-        if date_from and date_to and date_from > date_to:
-            detail = ErrorDetail(field="date_from", problem=f"is after date_to ({date_from} > {date_to})")
-            return error(422, "invalid_request", f"date_from: {detail.problem}", [detail])
-        query = EventQuery(
-            entity=(entity or "").strip() or None,
-            text=(text or "").strip() or None,
-            date_from=date_from,
-            date_to=date_to,
-            min_sources=min_sources,
-            limit=limit + 1,  # one more tells whether there is a next page
-            offset=offset,
-        )
-        with access.use() as store:
-            found = store.events(query)
-        next_url = None
-        if len(found) > limit:
-            nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
-            next_url = f"{nxt.path}?{nxt.query}"
-        return EventPage(items=found[:limit], limit=limit, offset=offset, next=next_url)
-
-    @app.get("/events/stream", tags=["live"], summary="Change notifications (server-sent events)", responses=ERRORS)
-    async def stream_changes(
-        request: Request,
-        duration_s: Annotated[
-            float, Query(gt=0, le=3600, description="close the stream after this long (clients reconnect)")
-        ] = 300.0,
-    ) -> StreamingResponse:
-        """A `changed` event (data: `{"version": ...}`) at once and whenever any event changes; refetch `/events`."""
-
-        async def version() -> str:
-            return await run_in_threadpool(access.version)
-
-        frames = change_events(
-            version, request.is_disconnected, interval_s=settings.api_poll_interval_s, duration_s=duration_s
-        )
-        return StreamingResponse(
-            frames, media_type="text/event-stream", headers={"cache-control": "no-store", "x-accel-buffering": "no"}
-        )
-
-    @app.get(
-        "/events/{event_id}",
-        response_model=EventUpdate,
-        tags=["events"],
-        summary="One event with its sources, timeline, entities and quantities",
-        responses={404: {"model": ErrorResponse, "description": "no such event"}, **ERRORS},
-    )
-    def get_event(
-        event_id: Annotated[str, PathParam(min_length=1, max_length=256, description="the event id")],
-    ) -> EventUpdate | JSONResponse:
-        """The event's full current state; an event merged into another says so in `merged_into`."""
-        with access.use() as store:
-            found = store.event(event_id)
-        if found is None:
-            return error(404, "not_found", f"no event with id {event_id!r}")
-        return found
-
-    @app.get("/healthz", response_model=Health, tags=["ops"], summary="Is the store readable?")
-    def healthz() -> Health | JSONResponse:
-        try:
-            with access.use() as store:
-                count = store.count_events()
-        except Exception as exc:  # noqa: BLE001 - any store failure means unhealthy, reported not raised
-            body = Health(status="unavailable", error=str(exc)[:300])
-            return JSONResponse(status_code=503, content=body.model_dump())
-        return Health(status="ok", events=count)
-
-    @app.get("/", tags=["live"], summary="The live events page", response_class=FileResponse)
-    def page() -> FileResponse:
-        headers = {"cache-control": "no-cache", "content-security-policy": csp}
-        return FileResponse(STATIC / "index.html", media_type="text/html", headers=headers)
-
+    app.state.settings = settings
+    app.include_router(router)
     return app

@@ -1,15 +1,15 @@
-"""API settings: the sink's database plus where to listen (``WIREWATCH_API_HOST``/``WIREWATCH_API_PORT``)."""
+"""API settings: the event store it reads (``WIREWATCH_DATABASE_URL``) and where to listen (``WIREWATCH_API_*``)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import SinkSettings
+from shared.settings import StoreSettings
 
 
-class ApiSettings(SinkSettings):
+class ApiSettings(StoreSettings):
     api_host: str = Field(default="127.0.0.1", description="address the API listens on")
-    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_port: int = Field(default=8080, ge=1, le=65535, description="port the API listens on")
     api_poll_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="how often /events/stream checks the store for changes"
     )

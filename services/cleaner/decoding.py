@@ -23,8 +23,8 @@ import unicodedata
 import ftfy
 from charset_normalizer import from_bytes
 
-from services.cleaner.limits import DEFAULT_LIMITS, CleanerLimits
 from services.cleaner.lostbytes import repair_lost_bytes
+from services.cleaner.settings import DEFAULT_LIMITS, CleanerLimits
 from shared.errors import RejectedInput
 
 # Magic numbers of common binary formats that are never articles.

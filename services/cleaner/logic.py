@@ -19,9 +19,9 @@ from services.cleaner.decoding import check_text, decode_base64, decode_bytes, l
 from services.cleaner.html_extract import HtmlResult, extract_html
 from services.cleaner.language import detect_language
 from services.cleaner.learner import BoilerplateLearner
-from services.cleaner.limits import DEFAULT_LIMITS, CleanerLimits
 from services.cleaner.plaintext import PlainResult, clean_plain
 from services.cleaner.refine import refine_paragraphs
+from services.cleaner.settings import DEFAULT_LIMITS, CleanerLimits
 from services.cleaner.stamps import Stamp
 from services.cleaner.verdict import caption_story, check_article, has_story, is_notice_line
 from shared.contracts.articles import BodyEncoding, CleanArticle, RawArticle

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 
 from services.cleaner import patterns as pat
-from services.cleaner.limits import CleanerLimits
+from services.cleaner.settings import CleanerLimits
 from shared.errors import RejectedInput
 
 _WORD = re.compile(r"\w+")

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, StaticSources
 from services.fetcher.context import PollStats
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig, SourceKind, SourcesLoader, StaticSources
 from shared.contracts import RawArticle
 from shared.contracts.text import terminal_safe
 from shared.errors import ConfigError

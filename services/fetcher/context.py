@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from services.fetcher.config import SourceConfig
 from services.fetcher.documents import Candidate
 from services.fetcher.health import HealthBook
 from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig
 
 if TYPE_CHECKING:
     from services.fetcher.http import HttpFetcher

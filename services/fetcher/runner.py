@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
-from services.fetcher.config import SourceConfig, SourceKind, SourcesLoader, SourcesProvider
 from services.fetcher.context import PollContext, PollStats
 from services.fetcher.documents import Candidate, with_fetch_time
 from services.fetcher.health import HealthBook, backoff_delay
@@ -24,6 +23,7 @@ from services.fetcher.local import FilePoller, FolderPoller, ReplayPoller
 from services.fetcher.ratelimit import HostDeferred
 from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig, SourceKind, SourcesLoader, SourcesProvider
 from services.fetcher.web import AutoPoller, FeedPoller, SitemapPoller, UrlListPoller
 from shared.contracts import RawArticle
 from shared.errors import ConfigError, WirewatchError

@@ -1,36 +1,12 @@
-"""Sink wiring: articles.dedup → store upserts → events (one EventUpdate per changed event)."""
+"""Sink worker: the faust side of the sink's stage (see :mod:`services.sink.stage`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from services.sink.stage import STAGE
+from shared.stageapp import StageWorker
 
-import faust
-
-from services.sink.apply import apply_decision
-from services.sink.store import EventStore
-from shared.contracts import DedupDecision, EventUpdate, Message
-from shared.settings import SinkSettings
-from shared.streaming import Outputs, make_app, run_stage, topic_for
-
-SERVICE = "sink"
-settings = SinkSettings()
-app = make_app(SERVICE, settings)
-source = topic_for(app, DedupDecision)
-outputs = Outputs(app, [EventUpdate])
-_store: EventStore | None = None
-
-
-def store() -> EventStore:
-    global _store
-    if _store is None:
-        _store = EventStore(settings.database_url.get_secret_value())
-    return _store
-
-
-def handle(decision: DedupDecision) -> list[Message]:
-    return list(apply_decision(store(), decision))
-
-
-@app.agent(source)
-async def store_decisions(stream: faust.StreamT[Any]) -> None:
-    await run_stage(SERVICE, outputs, handle, stream.events(), DedupDecision)
+settings = STAGE.settings()
+worker = StageWorker(STAGE, settings)
+app = worker.app
+outputs = worker.outputs
+store_decisions = worker.agent

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from services.sink.logic import consolidate, same_content
-from services.sink.store import EventStore
 from shared.contracts import DedupDecision, EventUpdate
+from shared.eventstore import EventWriter
 
 
-def _refresh(store: EventStore, event_id: str) -> EventUpdate | None:
+def _refresh(store: EventWriter, event_id: str) -> EventUpdate | None:
     """Rebuild one event from its articles; store and return it only if it changed."""
     previous = store.event(event_id)
     articles = store.articles_of(event_id)
@@ -22,7 +22,7 @@ def _refresh(store: EventStore, event_id: str) -> EventUpdate | None:
     return current
 
 
-def _retire(store: EventStore, event_id: str, into: str) -> EventUpdate | None:
+def _retire(store: EventWriter, event_id: str, into: str) -> EventUpdate | None:
     """Mark an event that lost all its articles to ``into`` as merged, keeping its last record."""
     previous = store.event(event_id)
     if previous is None or previous.merged_into == into:
@@ -32,7 +32,7 @@ def _retire(store: EventStore, event_id: str, into: str) -> EventUpdate | None:
     return retired
 
 
-def apply_decision(store: EventStore, decision: DedupDecision) -> list[EventUpdate]:
+def apply_decision(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
     """Upsert the article, fold merged events, and rebuild every event it touched.
 
     Idempotent: applying the same decision twice returns nothing the second time.

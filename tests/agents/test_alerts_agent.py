@@ -30,8 +30,9 @@ def _event(event_id: str, revision: int, outlets: int) -> EventUpdate:
 @pytest.fixture
 def rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     config = parse_config({"rules": [{"name": "biden", "entities": ["Biden"], "min_outlets": 2, "escalate_at": [4]}]})
-    monkeypatch.setattr(alerts_app, "config", config)
-    monkeypatch.setattr(alerts_app, "_client", None)  # a client per test: each test has its own loop
+    watcher = alerts_app.worker.step.handle
+    monkeypatch.setattr(watcher, "config", config)
+    monkeypatch.setattr(watcher, "_client", None)  # a client per test: each test has its own loop
     alerts_app.fired.data.clear()
     yield
     alerts_app.fired.data.clear()
@@ -66,7 +67,7 @@ async def test_webhook_failure_is_logged_not_fatal(rules: None, monkeypatch: pyt
             "webhook": {"url": "http://127.0.0.1:9/hook", "timeout_s": 0.5},  # port 9: nothing listens
         }
     )
-    monkeypatch.setattr(alerts_app, "config", config)
+    monkeypatch.setattr(alerts_app.worker.step.handle, "config", config)
     sent: list[object] = []
 
     async def capture(message: object) -> None:

@@ -27,8 +27,8 @@ def _changelog_future(*args: Any, **kwargs: Any) -> Any:
 def fetcher_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     folder = tmp_path / "samples"
     shutil.copytree(SAMPLES, folder)
-    monkeypatch.setenv("WIREWATCH_WATCH_DIR", str(folder))
-    monkeypatch.delenv("WIREWATCH_SOURCES_FILE", raising=False)
+    monkeypatch.setenv("WIREWATCH_FETCHER_WATCH_DIR", str(folder))
+    monkeypatch.delenv("WIREWATCH_FETCHER_SOURCES_FILE", raising=False)
     module = importlib.reload(fetcher_app_module)
     module.app.conf.store = "memory://"
     return module

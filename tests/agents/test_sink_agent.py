@@ -6,22 +6,28 @@ from pathlib import Path
 from unittest.mock import AsyncMock, patch
 
 import pytest
+from pydantic import SecretStr
 
 from services.sink import app as sink_app
-from services.sink.store import EventStore
+from services.sink.settings import SinkSettings
+from services.sink.stage import STAGE
 from shared.codec import encode
 from shared.contracts import DeadLetter, EventUpdate
+from shared.eventstore import EventWriter
+from shared.stage import BuildContext
 from tests.conftest import make_decision
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventStore:
-    s = EventStore(f"sqlite:///{tmp_path}/sink.db")
-    monkeypatch.setattr(sink_app, "_store", s)
-    return s
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventWriter:
+    """The worker's step, rebuilt from the declaration over a temporary database."""
+    url = f"sqlite:///{tmp_path}/sink.db"
+    settings = SinkSettings(database_url=SecretStr(url))
+    monkeypatch.setattr(sink_app.worker, "step", STAGE.build(settings, BuildContext(state={}, live=True)))
+    return EventWriter(url)
 
 
-async def test_decisions_become_events_and_poison_becomes_dead_letter(store: EventStore) -> None:
+async def test_decisions_become_events_and_poison_becomes_dead_letter(store: EventWriter) -> None:
     sent: list[object] = []
 
     async def capture(message: object) -> None:

@@ -18,8 +18,8 @@ from typing import IO
 
 import pytest
 
-from services.sink.store import EventStore
 from shared.contracts import EventUpdate
+from shared.eventstore import EventReader
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("sink", "deduplicator", "extractor", "cleaner", "fetcher")
@@ -78,8 +78,8 @@ class Pipeline:
             "WIREWATCH_TOPIC_PARTITIONS": str(partitions),
             "WIREWATCH_DATABASE_URL": self.db_url,
             "WIREWATCH_DATA_DIR": str(workdir / "var"),
-            "WIREWATCH_WATCH_DIR": str(watch_dir),
-            "WIREWATCH_POLL_INTERVAL": "1",
+            "WIREWATCH_FETCHER_WATCH_DIR": str(watch_dir),
+            "WIREWATCH_FETCHER_POLL_INTERVAL": "1",
             "WIREWATCH_LOG_FORMAT": "json",
             "WIREWATCH_STALL_AFTER_S": "20",
         }
@@ -131,14 +131,14 @@ class Pipeline:
     def events(self) -> list[EventUpdate]:
         if not Path(self.db_url.removeprefix("sqlite:///")).exists():
             return []
-        store = EventStore(self.db_url)
+        store = EventReader(self.db_url)
         try:
             return store.events()
         finally:
             store.close()
 
     def article_rows(self) -> list[tuple[str, str]]:
-        store = EventStore(self.db_url)
+        store = EventReader(self.db_url)
         try:
             return [tuple(r) for r in store.execute("SELECT article_id, event_id FROM articles").fetchall()]
         finally:

@@ -1,13 +1,18 @@
-"""The sink's store on a real PostgreSQL: same behaviour as SQLite."""
+"""The event store on a real PostgreSQL: same behaviour as SQLite, and the API serves from a SELECT-only role."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import psycopg
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from services.api.app import create_app
+from services.api.settings import ApiSettings
 from services.sink.apply import apply_decision
-from services.sink.store import EventQuery, EventStore
+from shared.eventstore import EventQuery, EventReader, EventWriter
 from tests.conftest import make_decision
 from tests.e2e.pg import postgres_server
 
@@ -21,7 +26,7 @@ def pg_url() -> Iterator[str]:
 
 
 def test_postgres_store_upserts_merges_and_queries(pg_url: str) -> None:
-    store = EventStore(pg_url)
+    store = EventWriter(pg_url)
     try:
         assert len(apply_decision(store, make_decision("a1", "e1", title="Call on Ukraine"))) == 1
         assert apply_decision(store, make_decision("a1", "e1", title="Call on Ukraine")) == []
@@ -35,3 +40,34 @@ def test_postgres_store_upserts_merges_and_queries(pg_url: str) -> None:
         assert store.events(EventQuery(entity="person:joe-biden"))[0].event_id == "e1"
     finally:
         store.close()
+
+
+def test_api_serves_from_a_select_only_role(pg_url: str) -> None:
+    writer = EventWriter(pg_url)
+    apply_decision(writer, make_decision("r1", "read-1", title="Read-only check"))
+    writer.close()
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS api_reader")
+        admin.execute("CREATE ROLE api_reader LOGIN")
+        admin.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")  # no CREATE anywhere for the reader
+        admin.execute("GRANT USAGE ON SCHEMA public TO api_reader")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO api_reader")
+    reader_url = pg_url.replace("//wirewatch@", "//api_reader@")
+
+    settings = ApiSettings(database_url=SecretStr(reader_url), api_poll_interval_s=0.05)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        listed = client.get("/events?text=read-only")
+        assert listed.status_code == 200 and [e["event_id"] for e in listed.json()["items"]] == ["read-1"]
+        assert client.get("/events/read-1").json()["title"] == "Read-only check"
+        with client.stream("GET", "/events/stream?duration_s=0.1") as stream:
+            assert any(line.startswith("data:") for line in stream.iter_lines())
+
+    reader = EventReader(reader_url)
+    try:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            reader.execute("DELETE FROM events")
+    finally:
+        reader.close()
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # and the role itself could not write either
+        EventWriter(reader_url)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.sink.store import EventStore
+from shared.eventstore import EventReader
 
 
 @dataclass
@@ -29,7 +29,7 @@ class SinkState:
 
     @classmethod
     def read(cls, db_url: str) -> SinkState:
-        store = EventStore(db_url)
+        store = EventReader(db_url)
         try:
             rows: dict[str, list[str]] = {}
             for article_id, event_id in store.execute("SELECT article_id, event_id FROM articles").fetchall():

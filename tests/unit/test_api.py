@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from services.api.app import create_app
 from services.api.settings import ApiSettings
 from services.api.stream import change_events
 from services.sink.apply import apply_decision
-from services.sink.store import EventStore
 from shared.contracts import EntityKind, EventUpdate
+from shared.eventstore import EventWriter
 from tests.conftest import make_decision
 
 PUTIN = (("person:vladimir-putin", "Vladimir Putin", EntityKind.PERSON),)
@@ -24,7 +25,7 @@ BIDEN = (("person:joe-biden", "Joe Biden", EntityKind.PERSON),)
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path}/events.db"
-    store = EventStore(url)
+    store = EventWriter(url)
     apply_decision(store, make_decision("a1", "e-feb", title="Biden and Putin talk by phone", entities=BIDEN + PUTIN))
     apply_decision(store, make_decision("a2", "e-feb", title="Biden, Putin phone call", entities=BIDEN + PUTIN))
     apply_decision(
@@ -189,10 +190,24 @@ def test_version_token_moves_with_every_change_and_is_shared_briefly(db: str) ->
     fresh, cached = StoreAccess(db), StoreAccess(db, version_ttl_s=60)
     before = fresh.version()
     assert cached.version() == before
-    store = EventStore(db)
+    store = EventWriter(db)
     apply_decision(store, make_decision("a5", "e-other", title="Storm hits coast again", entities=(), event_date=None))
     store.close()
     assert fresh.version() != before  # a revision moved
     assert cached.version() == before  # within its time to live, every page shares one answer
     fresh.close()
     cached.close()
+
+
+def test_the_api_reads_a_store_it_cannot_write(db: str, tmp_path: Path) -> None:
+    """The API's connection is read only and runs no DDL: a missing database is unhealthy, not created."""
+    from services.api.access import StoreAccess  # noqa: PLC0415
+
+    access = StoreAccess(db)
+    with access.use() as store, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store.execute("DELETE FROM events")
+    access.close()
+    missing = tmp_path / "not-yet.db"
+    with TestClient(create_app(ApiSettings(database_url=SecretStr(f"sqlite:///{missing}")))) as c:
+        assert c.get("/healthz").status_code == 503
+    assert not missing.exists()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.cleaner.limits import DEFAULT_LIMITS
 from services.cleaner.logic import clean
 from services.cleaner.plaintext import clean_plain
+from services.cleaner.settings import DEFAULT_LIMITS
 from services.cleaner.verdict import caption_story, check_article, is_clause
 from services.replay import read_inputs
 from shared.contracts.articles import FeedMetadata, RawArticle

@@ -9,7 +9,7 @@ import pytest
 
 from services.cli import EXIT_PARTIAL, main
 from services.sink.apply import apply_decision
-from services.sink.store import EventStore
+from shared.eventstore import EventWriter
 from tests.conftest import SAMPLES, make_decision
 
 FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
@@ -39,7 +39,7 @@ def test_replay_until_clean_and_dead_letters(tmp_path: Path, capsys: pytest.Capt
 
 def test_events_json_and_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path}/e.db"
-    store = EventStore(url)
+    store = EventWriter(url)
     apply_decision(store, make_decision("a1", "e1", title="Phone call"))
     store.close()
     assert main(["events", "--json", "--database", url]) == 0

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from services.fetcher.config import SourceConfig, SourceKind, StaticSources
 from services.fetcher.http import FetchError, HttpFetcher
 from services.fetcher.netguard import AddressPolicy, BlockedAddress
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceConfig, SourceKind, StaticSources
 from shared.contracts import RawArticle
 from shared.errors import RejectedInput
 from tests.fixtures.fetcher.server import Page, Site, article_html, rss, serve

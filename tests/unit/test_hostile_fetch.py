@@ -14,9 +14,9 @@ import pytest
 from services.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
 from services.fetcher import web
 from services.fetcher.cli import fetch_once_async
-from services.fetcher.config import SourceConfig, SourceKind
 from services.fetcher.http import FetchError, HttpFetcher
 from services.fetcher.netguard import AddressPolicy, BlockedAddress, is_public, resolve
+from services.fetcher.sources import SourceConfig, SourceKind
 from tests.conftest import SAMPLES
 from tests.fixtures.fetcher.server import Page, Site, article_html, rss, serve
 from tests.fixtures.hostile import MB, Server, serving, stacked_bomb

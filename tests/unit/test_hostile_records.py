@@ -15,8 +15,8 @@ from services.api.settings import ApiSettings
 from services.cli import EXIT_FAILED, EXIT_PARTIAL, _format_event, main
 from services.replay import Replay
 from services.sink.apply import apply_decision
-from services.sink.store import EventQuery, EventStore
 from shared.contracts import Alert, CleanArticle, EventUpdate, FeedMetadata, RawArticle, SourceRef
+from shared.eventstore.store import EventQuery, EventWriter
 from tests.conftest import SAMPLES, make_decision
 from tests.fixtures.hostile import MB, gzip_bomb
 
@@ -118,7 +118,7 @@ def test_contracts_strip_control_characters_but_newline_and_tab() -> None:
 
 
 def test_a_huge_title_cannot_bloat_the_store(tmp_path: Path) -> None:
-    store = EventStore(f"sqlite:///{tmp_path}/e.db")
+    store = EventWriter(f"sqlite:///{tmp_path}/e.db")
     apply_decision(store, make_decision("a1", "e1", title="Phone\x00 call " + "T" * 5_000_000))
     title, doc = store.execute("SELECT title, doc FROM events").fetchone()
     assert "\x00" not in title and len(title) == 2_000
@@ -131,7 +131,7 @@ def test_a_huge_title_cannot_bloat_the_store(tmp_path: Path) -> None:
 
 def test_events_listing_escapes_control_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path}/e.db"
-    store = EventStore(url)
+    store = EventWriter(url)
     apply_decision(store, make_decision("a1", "e1", title="Phone call"))
     doc = json.loads(store.execute("SELECT doc FROM events").fetchone()[0])
     doc["title"] = doc["summary"] = HOSTILE  # as stored by an older release, before the contracts cleaned it
@@ -154,7 +154,7 @@ def test_format_event_escapes_what_validation_never_saw() -> None:
 
 
 def test_text_search_takes_percent_and_underscore_literally(tmp_path: Path) -> None:
-    store = EventStore(f"sqlite:///{tmp_path}/e.db")
+    store = EventWriter(f"sqlite:///{tmp_path}/e.db")
     apply_decision(store, make_decision("a1", "e1", title="Turnout reached 100% in the capital"))
     apply_decision(store, make_decision("a2", "e2", title="Turnout reached 100 in the capital"))
     apply_decision(store, make_decision("a3", "e3", title="The snake_case debate"))
@@ -166,7 +166,7 @@ def test_text_search_takes_percent_and_underscore_literally(tmp_path: Path) -> N
 
 def test_live_page_sends_a_content_security_policy_and_nosniff(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/e.db"
-    EventStore(url).close()
+    EventWriter(url).close()
     with TestClient(create_app(ApiSettings(database_url=SecretStr(url)))) as client:
         page = client.get("/")
         events = client.get("/events")

@@ -20,7 +20,7 @@ import pytest
 
 from services.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 from services.sink.apply import apply_decision
-from services.sink.store import EventStore
+from shared.eventstore.store import EventWriter
 from tests.conftest import REPO, SAMPLES, make_decision
 from tests.fixtures.hostile import Reply, Server, gzip_bomb, page, serving, stacked_bomb
 
@@ -126,7 +126,7 @@ def test_replay_cases_under_the_cap(tmp_path: Path) -> None:
 def test_events_listing_under_the_cap(tmp_path: Path) -> None:
     """Case 8: a stored title full of terminal escapes prints escaped."""
     url = f"sqlite:///{tmp_path}/e.db"
-    store = EventStore(url)
+    store = EventWriter(url)
     apply_decision(store, make_decision("a1", "e1", title="Phone call"))
     doc = json.loads(store.execute("SELECT doc FROM events").fetchone()[0])
     doc["title"] = "\x1b]0;pwned\x07\x1b[2J\x00Evil"

@@ -9,14 +9,14 @@ import pytest
 
 from services.sink.apply import apply_decision
 from services.sink.logic import consolidate
-from services.sink.store import EventQuery, EventStore
 from shared.contracts import ArticleRole, EntityKind, Tense
+from shared.eventstore import EventQuery, EventWriter
 from tests.conftest import make_decision
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> EventStore:
-    return EventStore(f"sqlite:///{tmp_path}/events.db")
+def store(tmp_path: Path) -> EventWriter:
+    return EventWriter(f"sqlite:///{tmp_path}/events.db")
 
 
 def test_consolidate_aggregates_entities_sources_timeline() -> None:
@@ -36,7 +36,7 @@ def test_consolidate_aggregates_entities_sources_timeline() -> None:
     assert consolidate("e1", [a, b]).model_dump() == event.model_dump()
 
 
-def test_apply_is_idempotent(store: EventStore) -> None:
+def test_apply_is_idempotent(store: EventWriter) -> None:
     first = apply_decision(store, make_decision("a1", "e1"))
     assert len(first) == 1 and first[0].revision == 1
     assert apply_decision(store, make_decision("a1", "e1")) == []
@@ -45,14 +45,14 @@ def test_apply_is_idempotent(store: EventStore) -> None:
     assert store.count_events() == 1
 
 
-def test_older_version_is_ignored_and_newer_replaces(store: EventStore) -> None:
+def test_older_version_is_ignored_and_newer_replaces(store: EventWriter) -> None:
     apply_decision(store, make_decision("a1", "e1", version=2, title="v2"))
     assert apply_decision(store, make_decision("a1", "e1", version=1, title="v1")) == []
     event = store.event("e1")
     assert event is not None and event.title == "v2"
 
 
-def test_merge_moves_articles_and_records_it(store: EventStore) -> None:
+def test_merge_moves_articles_and_records_it(store: EventWriter) -> None:
     apply_decision(store, make_decision("a1", "e1"))
     apply_decision(store, make_decision("b1", "e2"))
     updates = apply_decision(store, make_decision("c1", "e1", merged=("e2",)))
@@ -63,7 +63,7 @@ def test_merge_moves_articles_and_records_it(store: EventStore) -> None:
     assert [e.event_id for e in store.events()] == ["e1"]
 
 
-def test_query_filters(store: EventStore) -> None:
+def test_query_filters(store: EventWriter) -> None:
     apply_decision(store, make_decision("a1", "e1", title="Phone call on Ukraine"))
     apply_decision(
         store,

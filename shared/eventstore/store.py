@@ -1,7 +1,13 @@
 """Where consolidated events live: SQLite by default, PostgreSQL for scale.
 
-Both speak the same SQL (``INSERT … ON CONFLICT DO UPDATE``); writes are
-upserts keyed by article id and event id, so a replayed decision changes
+The sink is the only writer (:class:`EventWriter`: it creates the schema and
+applies upserts); the API, the CLI and the tools read through
+:class:`EventReader`, which runs no DDL and opens a read-only connection
+(SQLite ``mode=ro``; a PostgreSQL session whose transactions are read only),
+so a database role with only SELECT can serve them.
+
+Both databases speak the same SQL (``INSERT … ON CONFLICT DO UPDATE``); writes
+are upserts keyed by article id and event id, so a replayed decision changes
 nothing. Each decision is applied in one transaction.
 """
 
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from shared.contracts import DedupDecision, EventUpdate, utcnow
 from shared.errors import ConfigError
@@ -55,30 +62,43 @@ class EventQuery:
     offset: int = 0
 
 
-class EventStore:
-    """A DB-API connection with the sink's schema."""
+def _connect(url: str, *, read_only: bool) -> tuple[Any, str]:
+    """A DB-API connection in autocommit mode and its parameter placeholder."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if read_only:
+            if path == ":memory:":
+                raise ConfigError("a read-only store needs a database file, not sqlite:///:memory:")
+            # mode=ro: the file must exist (the sink creates it) and nothing here can write to it
+            uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+            return conn, "?"
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn, "?"
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            import psycopg  # noqa: PLC0415 - optional dependency
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ConfigError("PostgreSQL needs `pip install wirewatch[postgres]`") from exc
+        pg: Any = psycopg.connect(url, autocommit=True)
+        if read_only:
+            pg.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        return pg, "%s"
+    raise ConfigError(f"unsupported database url {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://")
+
+
+class EventReader:
+    """Read-only access to the event store: no DDL, no writes (the sink owns both)."""
+
+    read_only = True
 
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("sqlite:///"):
-            path = url.removeprefix("sqlite:///")
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.conn: Any = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.placeholder = "?"
-        elif url.startswith(("postgresql://", "postgres://")):
-            try:
-                import psycopg  # noqa: PLC0415 - optional dependency
-            except ImportError as exc:  # pragma: no cover - depends on the install
-                raise ConfigError("PostgreSQL needs `pip install wirewatch[postgres]`") from exc
-            self.conn = psycopg.connect(url, autocommit=True)
-            self.placeholder = "%s"
-        else:
-            raise ConfigError(f"unsupported database url {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://")
-        for statement in SCHEMA:
-            self.conn.execute(statement)
+        self.conn, self.placeholder = _connect(url, read_only=self.read_only)
 
     def close(self) -> None:
         self.conn.close()
@@ -89,86 +109,21 @@ class EventStore:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(self._sql(sql), tuple(params))
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.conn.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-
-    # -- articles ------------------------------------------------------------
     def article(self, article_id: str) -> DedupDecision | None:
         row = self.execute("SELECT decision FROM articles WHERE article_id = ?", (article_id,)).fetchone()
         return DedupDecision.model_validate_json(row[0]) if row else None
-
-    def put_article(self, decision: DedupDecision) -> None:
-        self.execute(
-            """INSERT INTO articles (article_id, version, event_id, decision, stored_at) VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT (article_id) DO UPDATE SET version = excluded.version, event_id = excluded.event_id,
-               decision = excluded.decision, stored_at = excluded.stored_at""",
-            (
-                decision.article_id,
-                decision.article.article.version,
-                decision.event_id,
-                decision.model_dump_json(),
-                utcnow().isoformat(),
-            ),
-        )
 
     def articles_of(self, event_id: str) -> list[DedupDecision]:
         rows = self.execute("SELECT decision FROM articles WHERE event_id = ? ORDER BY article_id", (event_id,))
         return [DedupDecision.model_validate_json(r[0]) for r in rows.fetchall()]
 
-    def move_articles(self, from_event: str, into_event: str) -> int:
-        moved = self.execute("SELECT article_id FROM articles WHERE event_id = ?", (from_event,)).fetchall()
-        self.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (into_event, from_event))
-        self.execute(
-            """INSERT INTO merges (from_event, into_event, merged_at) VALUES (?, ?, ?)
-               ON CONFLICT (from_event) DO UPDATE SET into_event = excluded.into_event""",
-            (from_event, into_event, utcnow().isoformat()),
-        )
-        return len(moved)
-
     def merged_from(self, event_id: str) -> list[str]:
         rows = self.execute("SELECT from_event FROM merges WHERE into_event = ? ORDER BY from_event", (event_id,))
         return [r[0] for r in rows.fetchall()]
 
-    # -- events --------------------------------------------------------------
     def event(self, event_id: str) -> EventUpdate | None:
         row = self.execute("SELECT doc FROM events WHERE event_id = ?", (event_id,)).fetchone()
         return EventUpdate.model_validate_json(row[0]) if row else None
-
-    def put_event(self, event: EventUpdate) -> None:
-        search = " ".join(filter(None, [event.title, event.summary])).lower()
-        self.execute(
-            """INSERT INTO events (event_id, revision, title, search_text, event_date, first_seen, last_updated,
-                   n_sources, merged_into, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (event_id) DO UPDATE SET revision = excluded.revision, title = excluded.title,
-               search_text = excluded.search_text, event_date = excluded.event_date,
-               first_seen = excluded.first_seen, last_updated = excluded.last_updated,
-               n_sources = excluded.n_sources, merged_into = excluded.merged_into, doc = excluded.doc""",
-            (
-                event.event_id,
-                event.revision,
-                event.title,
-                search,
-                event.event_date.isoformat() if event.event_date else None,
-                event.first_seen.isoformat(),
-                event.last_updated.isoformat(),
-                len(event.sources),
-                event.merged_into,
-                event.model_dump_json(),
-            ),
-        )
-        self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
-        for entity in [*event.actors, *event.places]:
-            self.execute(
-                "INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (event.event_id, entity.id, entity.name.lower()),
-            )
 
     def events(self, query: EventQuery | None = None) -> list[EventUpdate]:
         q = query or EventQuery()
@@ -198,3 +153,82 @@ class EventStore:
 
     def count_events(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM events WHERE merged_into IS NULL").fetchone()[0])
+
+    def version(self) -> str:
+        """A token that changes whenever any event is added, revised or merged (reads the whole table)."""
+        row = self.execute("SELECT COUNT(*), MAX(last_updated), SUM(revision) FROM events").fetchone()
+        return f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+
+
+class EventWriter(EventReader):
+    """The sink's side: creates the schema on open and applies upserts, one transaction per decision."""
+
+    read_only = False
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        for statement in SCHEMA:
+            self.conn.execute(statement)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def put_article(self, decision: DedupDecision) -> None:
+        self.execute(
+            """INSERT INTO articles (article_id, version, event_id, decision, stored_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (article_id) DO UPDATE SET version = excluded.version, event_id = excluded.event_id,
+               decision = excluded.decision, stored_at = excluded.stored_at""",
+            (
+                decision.article_id,
+                decision.article.article.version,
+                decision.event_id,
+                decision.model_dump_json(),
+                utcnow().isoformat(),
+            ),
+        )
+
+    def move_articles(self, from_event: str, into_event: str) -> int:
+        moved = self.execute("SELECT article_id FROM articles WHERE event_id = ?", (from_event,)).fetchall()
+        self.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (into_event, from_event))
+        self.execute(
+            """INSERT INTO merges (from_event, into_event, merged_at) VALUES (?, ?, ?)
+               ON CONFLICT (from_event) DO UPDATE SET into_event = excluded.into_event""",
+            (from_event, into_event, utcnow().isoformat()),
+        )
+        return len(moved)
+
+    def put_event(self, event: EventUpdate) -> None:
+        search = " ".join(filter(None, [event.title, event.summary])).lower()
+        self.execute(
+            """INSERT INTO events (event_id, revision, title, search_text, event_date, first_seen, last_updated,
+                   n_sources, merged_into, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (event_id) DO UPDATE SET revision = excluded.revision, title = excluded.title,
+               search_text = excluded.search_text, event_date = excluded.event_date,
+               first_seen = excluded.first_seen, last_updated = excluded.last_updated,
+               n_sources = excluded.n_sources, merged_into = excluded.merged_into, doc = excluded.doc""",
+            (
+                event.event_id,
+                event.revision,
+                event.title,
+                search,
+                event.event_date.isoformat() if event.event_date else None,
+                event.first_seen.isoformat(),
+                event.last_updated.isoformat(),
+                len(event.sources),
+                event.merged_into,
+                event.model_dump_json(),
+            ),
+        )
+        self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
+        for entity in [*event.actors, *event.places]:
+            self.execute(
+                "INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (event.event_id, entity.id, entity.name.lower()),
+            )
