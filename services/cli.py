@@ -135,6 +135,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return 2
     run = asyncio.run(fetch_once_run(args.sources, allow_private=args.allow_private))
     _print_json_lines(run.articles)
+    for letter in run.dead_letters:  # as replay prints its dead letters: one JSON object a line
+        print(letter.model_dump_json(), file=sys.stderr)
     for sid, error in sorted(run.failed.items()):
         print(f"{sid}: {terminal_safe(error)}", file=sys.stderr)
     print(run.summary(), file=sys.stderr)

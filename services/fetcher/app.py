@@ -54,7 +54,7 @@ async def publish(article: RawArticle) -> None:
     await outputs.send(article)
 
 
-fetcher = Fetcher(settings, publish, seen_table=seen_table, health_table=health_table)
+fetcher = Fetcher(settings, publish, seen_table=seen_table, health_table=health_table, dead_letter=outputs.send)
 
 
 async def poll_due_sources() -> None:

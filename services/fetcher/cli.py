@@ -22,7 +22,7 @@ from services.fetcher.context import PollStats
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import SourceConfig, SourceKind, SourcesLoader, StaticSources
-from shared.contracts import RawArticle
+from shared.contracts import DeadLetter, RawArticle
 from shared.contracts.text import terminal_safe
 from shared.errors import ConfigError
 
@@ -48,6 +48,7 @@ class FetchOnceRun:
     """What one ``fetch --once`` did: the articles, the sources that failed and each source's counts."""
 
     articles: list[RawArticle] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)  # listed items that failed for good
     sources: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # source id -> last error
     stats: dict[str, PollStats] = field(default_factory=dict)
@@ -79,7 +80,12 @@ async def fetch_once_run(
     async def collect(article: RawArticle) -> None:
         run.articles.append(article)
 
-    fetcher = Fetcher(settings or FetcherSettings(), collect, seen_table={}, loader=StaticSources(configs))
+    async def reject(letter: DeadLetter) -> None:
+        run.dead_letters.append(letter)
+
+    fetcher = Fetcher(
+        settings or FetcherSettings(), collect, seen_table={}, loader=StaticSources(configs), dead_letter=reject
+    )
     try:
         await fetcher.run_once()
         for sid, task in fetcher.tasks.items():

@@ -27,6 +27,14 @@ class PollStats:
     deferred: int = 0  # listed items left for a later poll (host slot too far away, poll deadline reached)
 
 
+#: Records one listed item that failed for good (url, reason, error): a dead letter in the worker.
+Reject = Callable[[str, str, str], Awaitable[None]]
+
+
+async def _no_reject(url: str, reason: str, error: str) -> None:
+    return None
+
+
 @dataclass
 class PollContext:
     source: SourceConfig
@@ -37,6 +45,7 @@ class PollContext:
     http: HttpFetcher | None = None
     stats: PollStats = field(default_factory=PollStats)
     deadline: float | None = None  # time.monotonic() at which a web poll stops fetching pages
+    reject: Reject = _no_reject
 
     def require_http(self) -> HttpFetcher:
         if self.http is None:

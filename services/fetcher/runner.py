@@ -25,7 +25,7 @@ from services.fetcher.seen import SeenState
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import SourceConfig, SourceKind, SourcesLoader, SourcesProvider
 from services.fetcher.web import AutoPoller, FeedPoller, SitemapPoller, UrlListPoller
-from shared.contracts import RawArticle
+from shared.contracts import DeadLetter, RawArticle
 from shared.errors import ConfigError, WirewatchError
 from shared.logging import get_logger
 
@@ -39,6 +39,7 @@ DEADLINE_GRACE_SECONDS = 5.0
 WEB_KINDS = frozenset({SourceKind.FEED, SourceKind.SITEMAP, SourceKind.URLS, SourceKind.AUTO})
 
 Publish = Callable[[RawArticle], Awaitable[None]]
+DeadLetterSink = Callable[[DeadLetter], Awaitable[None]]
 
 
 class Poller(Protocol):
@@ -92,9 +93,11 @@ class Fetcher:
         health_table: MutableMapping[str, Any] | None = None,
         loader: SourcesProvider | None = None,
         http: HttpFetcher | None = None,
+        dead_letter: DeadLetterSink | None = None,
     ) -> None:
         self.settings = settings
         self.publish = publish
+        self.dead_letter = dead_letter
         self.seen = SeenState(seen_table)
         self.health = HealthBook(health_table if health_table is not None else {})
         self.loader: SourcesProvider = loader or SourcesLoader(
@@ -205,6 +208,7 @@ class Fetcher:
             seen=self.seen,
             health=self.health,
             emit=lambda cand: self.emit(ctx, cand),
+            reject=lambda url, reason, error: self.reject(source_id, url, reason, error),
         )
         timeout = None
         if source.kind in WEB_KINDS:
@@ -254,6 +258,20 @@ class Fetcher:
                 deferred=ctx.stats.deferred,
             )
         return ctx.stats
+
+    async def reject(self, source_id: str, url: str, reason: str, error: str) -> None:
+        """A listed item that failed for good: a dead letter (the URL is its payload), when a sink is wired."""
+        if self.dead_letter is None:
+            return
+        letter = DeadLetter(
+            service="fetcher",
+            reason=reason,
+            error=error[:4000],
+            source_topic=f"source:{source_id}",
+            source_key=url,
+            payload=url,
+        )
+        await self.dead_letter(letter)  # a failed send propagates like a failed publish: the poll is retried
 
     async def emit(self, ctx: PollContext, cand: Candidate) -> bool:
         """Publish a candidate if the seen-state says it is new or changed; returns whether it was.

@@ -185,11 +185,13 @@ async def fetch_item(ctx: PollContext, item: ListedItem) -> None:
     except (FetchError, RejectedInput) as exc:
         ctx.stats.item_errors += 1
         log.warning("article_fetch_failed", source=ctx.source.id, url=item.url, reason=exc.reason, error=str(exc))
+        await ctx.reject(item.url, exc.reason, str(exc))
         return
     except Exception as exc:  # noqa: BLE001 - a bug on one hostile page is counted and logged, not fatal to the poll
         ctx.stats.item_errors += 1
         ctx.health.record_invalid(ctx.source.id, "unexpected_error")
         log.error("article_failed", source=ctx.source.id, url=item.url, reason="unexpected_error", error=repr(exc))
+        await ctx.reject(item.url, "unexpected_error", repr(exc))
         return
     if candidate is not None:
         await ctx.emit(candidate)

@@ -15,7 +15,7 @@ from services.fetcher.netguard import AddressPolicy, BlockedAddress
 from services.fetcher.runner import Fetcher
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import SourceConfig, SourceKind, StaticSources
-from shared.contracts import RawArticle
+from shared.contracts import DeadLetter, RawArticle
 from shared.errors import RejectedInput
 from tests.fixtures.fetcher.server import Page, Site, article_html, rss, serve
 
@@ -51,7 +51,13 @@ class Harness:
         self.delay = delay
         self.seen: dict[str, Any] = {} if seen is None else seen
         self.health: dict[str, Any] = {}
-        self.fetcher = Fetcher(settings, self._publish, seen_table=self.seen, health_table=self.health)
+        self.dead_letters: list[DeadLetter] = []
+        self.fetcher = Fetcher(
+            settings, self._publish, seen_table=self.seen, health_table=self.health, dead_letter=self._dead_letter
+        )
+
+    async def _dead_letter(self, letter: DeadLetter) -> None:
+        self.dead_letters.append(letter)
 
     async def _publish(self, article: RawArticle) -> None:
         if self.delay:

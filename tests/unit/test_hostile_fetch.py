@@ -13,7 +13,7 @@ import pytest
 
 from services.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
 from services.fetcher import web
-from services.fetcher.cli import fetch_once_async
+from services.fetcher.cli import fetch_once_async, fetch_once_run
 from services.fetcher.http import FetchError, HttpFetcher
 from services.fetcher.netguard import AddressPolicy, BlockedAddress, is_public, resolve
 from services.fetcher.sources import SourceConfig, SourceKind
@@ -109,6 +109,22 @@ async def test_a_bug_on_one_page_is_an_item_error_not_a_cancelled_poll(
     out = await harness.run(feed_source(site))
     assert len(out) == 10
     assert harness.health["test"]["item_errors"] == 1 and harness.health["test"]["consecutive_failures"] == 0
+    [letter] = harness.dead_letters  # the failed page is a dead letter with its reason and URL
+    assert (letter.service, letter.reason, letter.payload) == ("fetcher", "unexpected_error", site.url("/n/0"))
+    assert "boom" in letter.error and letter.source_topic == "source:test"
+
+
+async def test_fetch_once_keeps_a_failed_page_as_a_dead_letter(site: Site) -> None:
+    site.routes["/feed.xml"] = Page(
+        rss([{"title": f"S{i}", "link": site.url(f"/n/{i}")} for i in (1, 2)]), content_type="application/rss+xml"
+    )
+    site.routes["/n/1"] = Page(article_html("Story 1", "Body 1."))
+    site.routes["/n/2"] = Page(b"\x1f\x8b not gzip at all", headers={"content-encoding": "gzip"})
+    run = await fetch_once_run([site.url("/feed.xml")], allow_private=True, settings=make_settings())
+    assert [a.url for a in run.articles] == [site.url("/n/1")]
+    [letter] = run.dead_letters
+    assert (letter.service, letter.payload, letter.source_key) == ("fetcher", site.url("/n/2"), site.url("/n/2"))
+    assert letter.reason.startswith("invalid_") and run.problems == 1
 
 
 # 3. a sitemap index given to fetch --once ----------------------------------------------------
