@@ -84,3 +84,16 @@ def test_cleaning_is_idempotent() -> None:
     texts = TextContext.of(["Ursula Von der Leyen (EU) and the French."])
     once = clean_entities([ent("Ursula Von", PERSON), ent("French", GROUP), ent("EU", ORG)], texts)
     assert clean_entities(once, texts) == once == clean_entities(once)
+
+
+def test_labelled_sample_is_complete_and_the_rule_does_not_lower_the_share() -> None:
+    """The hand-labelled ECB+ dev sample (bench/actors_share.py): every listed name has a label."""
+    import json  # noqa: PLC0415
+
+    from bench.actors_share import FIXTURE, share  # noqa: PLC0415
+
+    data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    before = share([[a["name"] for a in e["before"]] for e in data["events"]], data["labels"])
+    after = share([[a["name"] for a in e["after"]] for e in data["events"]], data["labels"])
+    assert len(data["events"]) == 40 and before[3] == after[3] == []
+    assert after[0] >= before[0]
