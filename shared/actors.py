@@ -156,7 +156,9 @@ GENERIC_WORDS = frozenset(
 #: Adjective endings: a lone adjective the model tagged as an organisation ("Transatlantic").
 _ADJECTIVE = re.compile(r"^[a-z-]+(?:ic|ical|ive|ous|ary|ible|able)$")
 _DATELINE_CREDIT = re.compile(r"(?:^|\n)[^\n]{0,120}?\(([A-Z][A-Za-z&.]{1,9})\)\s*[:\u2013\u2014-]")
-_CONTINUATION = r"((?:\s+(?:{particles})|\s+[A-Z][\w'’.-]*)*\s+[A-Z][\w'’.-]*)"
+# the words that may continue a cut name: particles, capitalised words, initials; never across a
+# sentence end ("Leyen. The") or a line break
+_CONTINUATION = r"((?:[ \t]+(?:{particles})|[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))*[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))"
 _WORD = re.compile(r"(?<![\w'’-])[a-z][a-z-]+(?![\w'’-])")
 
 
