@@ -168,8 +168,9 @@ def test_search_and_filters_narrow_the_list_and_survive_a_reload(ecb: str, brows
         assert browser.execute_script(LIST_IDS) == shown, f"{fields}: the reload shows another list"
         for name, value in fields.items():
             assert browser.find_element(By.NAME, name).get_attribute("value") == value
+    before = loaded(browser)
     browser.back()  # the previous view, from the browser's history: list and form follow the URL
-    loaded(browser)
+    loaded(browser, before)
     params = dict(parse_qsl(urlsplit(browser.current_url).query))
     assert browser.execute_script(LIST_IDS) == api_ids(ecb, **params), browser.current_url
     search(browser)
