@@ -29,7 +29,7 @@ from shared.eventstore import EventReader, EventWriter
 from tests.e2e.harness import FEB, REPO, SEEDS, free_port
 from tests.e2e.test_live_page import browser  # noqa: F401 - the shared headless Chromium fixture
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # end to end (CLI, API, browser); no broker needed
 
 ECB_DEV = REPO.parent / "shared" / "corpus" / "ecbplus" / "dev.jsonl"
 SHOTS = REPO / "docs" / "screenshots"
@@ -202,7 +202,9 @@ def test_event_page_shows_the_timeline_and_every_source(seeds: tuple[str, str], 
     outlets = {s["outlet"] for s in event["sources"] if s["outlet"]}
     assert outlets and all(any(o in h for h in page["outlets"]) for o in outlets), page["outlets"]
     SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1200, 2200)  # the whole page: timeline and sources included
     browser.save_screenshot(str(SHOTS / "event.png"))
+    browser.set_window_size(1200, 900)
 
 
 def test_a_new_article_appears_without_a_reload(seeds: tuple[str, str], browser: Any, work: Path) -> None:  # noqa: F811
@@ -254,6 +256,9 @@ def test_axe_finds_no_serious_or_critical_violation(seeds: tuple[str, str], ecb:
         found = axe_violations(browser)
         print(f"axe on {page}: {json.dumps(found)}")
         assert not [v for v in found if v["impact"] in SERIOUS], (page, found)
+    # the check itself can fail: an image without a text alternative is a critical violation
+    browser.execute_script("document.querySelector('main').appendChild(document.createElement('img'))")
+    assert "image-alt" in {v["id"] for v in axe_violations(browser) if v["impact"] in SERIOUS}
 
 
 def test_list_render_time_with_10000_events(seeds: tuple[str, str], browser: Any, work: Path) -> None:  # noqa: F811
