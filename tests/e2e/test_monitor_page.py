@@ -212,6 +212,11 @@ def test_a_new_article_appears_without_a_reload(seeds: tuple[str, str], browser:
     browser.get(base + "/")
     loaded(browser)
     browser.execute_script("window.__sameDocument = 'yes'")
+    # the reader's place: a focused event with its sources open survives the live update
+    kept = browser.execute_script(
+        """const box = document.querySelectorAll('article.event')[1];
+        box.querySelector('h2 a').focus(); box.querySelector('details').open = true; return box.dataset.eventId;"""
+    )
     copy = work / "new" / "005_wire_copy.txt"
     copy.parent.mkdir(exist_ok=True)
     copy.write_text((SEEDS / "003_f28817352efe0b87.txt").read_text().replace("Just Earth News", "Wire copy"))
@@ -223,6 +228,11 @@ def test_a_new_article_appears_without_a_reload(seeds: tuple[str, str], browser:
         assert time.monotonic() < deadline, "the new article did not appear"
         time.sleep(0.3)
     assert browser.execute_script("return window.__sameDocument") == "yes"
+    place = browser.execute_script(
+        """const box = document.activeElement.closest('article.event');
+        return box && [box.dataset.eventId, box.querySelector('details').open];"""
+    )
+    assert place == [kept, True], place
 
 
 def axe_violations(driver: Any) -> list[dict[str, Any]]:
