@@ -57,6 +57,11 @@ test: install kafka-up ## Run every test: logic, agents, end to end on the real 
 test-unit: install ## Run the tests that need no broker
 	$(PY) -m pytest -q -m "not e2e and not faults" tests
 
+test-page: install ## The monitoring page in headless Chromium over back-filled stores (no Kafka; axe-core from npm)
+	@deploy/chromium.sh >/dev/null 2>&1 || echo "chromium could not be installed: the page tests will skip"
+	@tests/e2e/axe.sh >/dev/null 2>&1 || echo "axe-core could not be installed: the accessibility test will skip"
+	$(PY) -m pytest -q -s tests/e2e/test_monitor_page.py
+
 test-faults: install kafka-up ## Only the fault suite (own broker): kill -9 every service, broker restarts, poison
 	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m faults tests/faults
 
@@ -90,4 +95,4 @@ bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds
 clean: down ## Remove local state (sink database, logs); keeps Kafka's jars
 	rm -rf var/wirewatch.db* var/services.log
 
-.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup bench-fetch clean
+.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit test-page test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup bench-fetch clean

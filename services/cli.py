@@ -80,7 +80,10 @@ def cmd_events(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from services.replay import Replay, summary_line  # noqa: PLC0415
 
-    replay = Replay(until=args.until)
+    if args.database and args.until != "events":
+        print("--database needs --until events (only the sink writes the store)", file=sys.stderr)
+        return 2
+    replay = Replay(until=args.until, database_url=args.database)
     out = replay.run(args.paths)
     _print_json_lines(out)
     for letter in replay.dead_letters:
@@ -171,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("replay", help="run the stage logic in one process on files, print JSON lines")
     rp.add_argument("paths", nargs="+", help=".txt/.html/.html.gz files, folders, or .jsonl records")
     rp.add_argument("--until", choices=["clean", "extract", "dedup", "events"], default="events")
+    rp.add_argument(
+        "--database", help="write the events into this store (sqlite:///PATH or postgresql://…): a back-fill"
+    )
     rp.set_defaults(func=cmd_replay)
 
     sc = sub.add_parser("schemas", help="write the JSON Schema of every topic's message")

@@ -183,10 +183,12 @@ def summary_line(until: str, outputs: int, inputs: int, dead_letters: Iterable[D
     return f"replay: {outputs} {until} message(s) from {inputs} input(s), {total} dead letter(s){detail}"
 
 
-def _settings(stage: Stage[Any]) -> BaseServiceSettings:
-    """The stage's settings from the environment, except that replay never touches the real database."""
+def _settings(stage: Stage[Any], database_url: str | None = None) -> BaseServiceSettings:
+    """The stage's settings from the environment, except that replay never touches the configured
+    database: an in-memory one, or the one named by ``database_url`` (a back-fill)."""
     settings: BaseServiceSettings = stage.settings()
-    overrides = {k: v for k, v in REPLAY_OVERRIDES.items() if k in type(settings).model_fields}
+    wanted = {**REPLAY_OVERRIDES, **({"database_url": SecretStr(database_url)} if database_url else {})}
+    overrides = {k: v for k, v in wanted.items() if k in type(settings).model_fields}
     return settings.model_copy(update=overrides)
 
 
@@ -251,6 +253,7 @@ class Replay:
     """The pipeline's stages, built from their declarations and run in process; holds their state."""
 
     until: StageName = "events"
+    database_url: str | None = None  # the sink's store; None: in memory, gone when the replay ends
     dead_letters: list[DeadLetter] = field(default_factory=list)
     inputs: int = 0  # files and JSONL records read (or refused)
     outputs: dict[StageName, list[Message]] = field(default_factory=dict)
@@ -262,7 +265,7 @@ class Replay:
         """The stage's handler, built once per replay (the deduplicator and the sink keep state)."""
         if name not in self._steps:
             stage = PIPELINE[name]
-            self._steps[name] = stage.build(_settings(stage), BuildContext(state={}, live=False))
+            self._steps[name] = stage.build(_settings(stage, self.database_url), BuildContext(state={}, live=False))
         return self._steps[name]
 
     def stage(self, name: StageName, inputs: Sequence[Message]) -> list[Message]:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from services.alerts.rules import Rule
+from shared.actors import clean_entities
 from shared.contracts import Alert, EventEntity, EventUpdate, SourceRef
 
 
@@ -72,7 +73,8 @@ def match_rule(rule: Rule, event: EventUpdate) -> Match | None:
         return None
     if rule.event_types and event.event_type.casefold() not in {t.casefold() for t in rule.event_types}:
         return None
-    involved = [*event.actors, *event.places]
+    # the same rule as the sink's (shared.actors): a record from an older sink lists "GMT" too
+    involved = clean_entities([*event.actors, *event.places])
     matched_entities: list[str] = []
     for term in rule.entities:
         hit = next((e for e in involved if entity_matches(term, e)), None)

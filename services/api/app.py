@@ -25,7 +25,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.api.access import StoreAccess
-from services.api.models import ErrorDetail, ErrorInfo, ErrorResponse, EventPage, Health
+from services.api.models import ErrorDetail, ErrorInfo, ErrorResponse, EventPage, Health, PipelineHealth
+from services.api.pipeline import PipelineProbe, ingestion
 from services.api.settings import ApiSettings
 from services.api.stream import change_events
 from shared.contracts import EventUpdate
@@ -175,15 +176,47 @@ async def stream_changes(
     responses={404: {"model": ErrorResponse, "description": "no such event"}, **ERRORS},
 )
 def get_event(
+    request: Request,
+    response: Response,
     access: Access,
     event_id: Annotated[str, PathParam(min_length=1, max_length=256, description="the event id")],
-) -> EventUpdate | JSONResponse:
-    """The event's full current state; an event merged into another says so in `merged_into`."""
+) -> EventUpdate | Response:
+    """The event's full current state; an event merged into another says so in `merged_into`.
+
+    A browser (``Accept`` naming ``text/html`` before any JSON) gets the event page instead,
+    which reads this same URL as JSON: one address for people and programs.
+    """
+    if wants_html(request.headers.get("accept", "")):
+        return page()
+    response.headers["vary"] = "Accept"
     with access.use() as store:
         found = store.event(event_id)
     if found is None:
         return error(404, "not_found", f"no event with id {event_id!r}")
     return found
+
+
+def wants_html(accept: str) -> bool:
+    """Whether an Accept header asks for HTML first: a browser's navigation, not ``fetch`` or curl."""
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    html = kinds.index("text/html") if "text/html" in kinds else None
+    json_at = min((kinds.index(k) for k in ("application/json", "*/*") if k in kinds), default=None)
+    return html is not None and (json_at is None or html < json_at)
+
+
+@router.get(
+    "/health/pipeline",
+    response_model=PipelineHealth,
+    tags=["ops"],
+    summary="The health strip: ingestion rate, consumer lag per stage, dead letters, source health",
+)
+def pipeline_health(request: Request, access: Access) -> PipelineHealth:
+    """Ingestion from the store; lag and dead letters from each configured stage's `/metrics`; sources
+    from the fetcher's `/fetcher/health` (`WIREWATCH_API_STAGE_METRICS`, `WIREWATCH_API_FETCHER_HEALTH_URL`)."""
+    probe: PipelineProbe = request.app.state.probe
+    with access.use() as store:
+        current = ingestion(store)
+    return probe.health(current)
 
 
 @router.get("/healthz", response_model=Health, tags=["ops"], summary="Is the store readable?")
@@ -199,7 +232,8 @@ def healthz(access: Access) -> Health | JSONResponse:
 
 @router.get("/", tags=["live"], summary="The live events page", response_class=FileResponse)
 def page() -> FileResponse:
-    headers = {"cache-control": "no-cache", "content-security-policy": _page_csp()}
+    """The page; at ``/events/<id>`` (asked for as HTML) the same page shows that event."""
+    headers = {"cache-control": "no-cache", "content-security-policy": _page_csp(), "vary": "Accept"}
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=headers)
 
 
@@ -225,5 +259,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.middleware("http")(_nosniff)
     app.state.access = access
     app.state.settings = settings
+    app.state.probe = PipelineProbe(settings.api_stage_metrics, settings.api_fetcher_health_url)
     app.include_router(router)
     return app

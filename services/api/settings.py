@@ -13,3 +13,10 @@ class ApiSettings(StoreSettings):
     api_poll_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="how often /events/stream checks the store for changes"
     )
+    api_stage_metrics: dict[str, str] = Field(
+        default_factory=dict,
+        description='each stage\'s /metrics URL for the health strip, JSON: {"cleaner": "http://127.0.0.1:6067/metrics"}',
+    )
+    api_fetcher_health_url: str | None = Field(
+        default=None, description="the fetcher's /fetcher/health URL, for source health on the page"
+    )

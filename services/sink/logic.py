@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from shared.actors import TextContext, clean_entities
 from shared.contracts import (
     ArticleRole,
     DedupDecision,
@@ -81,21 +82,33 @@ def _event_date(decisions: Sequence[DedupDecision]) -> tuple[date | None, Precis
 
 
 def _entities(decisions: Sequence[DedupDecision]) -> tuple[list[EventEntity], list[EventEntity]]:
+    """Actors and places, most salient first (salience summed over the articles), by :mod:`shared.actors`."""
     mentions: Counter[str] = Counter()
     articles: Counter[str] = Counter()
+    salience: defaultdict[str, float] = defaultdict(float)
     info: dict[str, tuple[str, EntityKind]] = {}
     for d in decisions:
         for entity in d.article.entities:
             mentions[entity.id] += entity.count
             articles[entity.id] += 1
+            salience[entity.id] += entity.salience
             info.setdefault(entity.id, (entity.name, entity.kind))
-    ranked = sorted(mentions, key=lambda eid: (-articles[eid], -mentions[eid], eid))
+    ranked = sorted(mentions, key=lambda eid: (-round(salience[eid], 3), -articles[eid], -mentions[eid], eid))
     made = [
-        EventEntity(id=eid, name=info[eid][0], kind=info[eid][1], mentions=mentions[eid], articles=articles[eid])
+        EventEntity(
+            id=eid,
+            name=info[eid][0],
+            kind=info[eid][1],
+            mentions=mentions[eid],
+            articles=articles[eid],
+            salience=round(salience[eid], 3),
+        )
         for eid in ranked
     ]
-    actors = [e for e in made if e.kind in ACTOR_KINDS]
-    places = [e for e in made if e.kind == EntityKind.PLACE]
+    texts = TextContext.of(t for d in decisions for t in (d.article.article.title or "", d.article.article.text))
+    kept = clean_entities(made, texts)
+    actors = [e for e in kept if e.kind in ACTOR_KINDS]
+    places = [e for e in kept if e.kind == EntityKind.PLACE]
     return actors, places
 
 

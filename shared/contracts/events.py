@@ -69,6 +69,7 @@ class EventEntity(BaseModel):
     kind: EntityKind
     mentions: int = 0
     articles: int = 0
+    salience: float = Field(default=0.0, description="sum over the event's articles of the entity's salience there")
 
 
 class EventQuantity(BaseModel):

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -150,6 +150,18 @@ class EventReader:
         )
         rows = self.execute(sql, [*params, q.limit, q.offset]).fetchall()
         return [EventUpdate.model_validate_json(r[0]) for r in rows]
+
+    def stored_since(self, since_iso: str) -> int:
+        """Articles the sink stored at or after this UTC time (ISO 8601, as ``stored_at`` is written)."""
+        return int(self.execute("SELECT COUNT(*) FROM articles WHERE stored_at >= ?", (since_iso,)).fetchone()[0])
+
+    def stored_per_hour(self, since: datetime) -> dict[str, int]:
+        """Articles stored per UTC hour ("YYYY-MM-DDTHH") since then: the ingestion rate."""
+        rows = self.execute(
+            "SELECT substr(stored_at, 1, 13) AS hour, COUNT(*) FROM articles WHERE stored_at >= ? GROUP BY hour",
+            (since.isoformat(),),
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
 
     def count_events(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM events WHERE merged_into IS NULL").fetchone()[0])

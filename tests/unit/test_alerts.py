@@ -161,3 +161,24 @@ async def test_webhook_failures_return_false(failure: str) -> None:
     assert webhook is not None
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         assert not await post_alert(client, webhook, _alert())
+
+
+def test_entity_matching_uses_the_actor_rule() -> None:
+    """A nationality or a time zone on an (older) event record is no actor for a watch rule either."""
+    from services.alerts.logic import match_rule  # noqa: PLC0415
+    from services.alerts.rules import Rule  # noqa: PLC0415
+    from shared.contracts import EntityKind, EventEntity, EventUpdate, SourceRef  # noqa: PLC0415
+
+    event = EventUpdate(
+        event_id="ev-1",
+        title="Talks",
+        sources=[SourceRef(article_id="a1", outlet="Wire")],
+        actors=[
+            EventEntity(id="group:french", name="French", kind=EntityKind.GROUP),
+            EventEntity(id="org:gmt", name="GMT", kind=EntityKind.ORG),
+            EventEntity(id="person:joe-biden", name="Joe Biden", kind=EntityKind.PERSON),
+        ],
+    )
+    assert match_rule(Rule(name="b", entities=["Biden"]), event) is not None
+    assert match_rule(Rule(name="f", entities=["French"]), event) is None
+    assert match_rule(Rule(name="g", entities=["GMT"]), event) is None

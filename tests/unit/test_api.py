@@ -211,3 +211,57 @@ def test_the_api_reads_a_store_it_cannot_write(db: str, tmp_path: Path) -> None:
     with TestClient(create_app(ApiSettings(database_url=SecretStr(f"sqlite:///{missing}")))) as c:
         assert c.get("/healthz").status_code == 503
     assert not missing.exists()
+
+
+def test_event_url_is_the_page_for_a_browser_and_json_for_programs(client: TestClient) -> None:
+    from services.api.app import wants_html  # noqa: PLC0415
+
+    page = client.get("/events/e-feb", headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "sha256-" in page.headers["content-security-policy"] and page.headers["vary"] == "Accept"
+    for accept in ("application/json", "*/*", ""):
+        r = client.get("/events/e-feb", headers={"accept": accept})
+        assert r.json()["event_id"] == "e-feb" and r.headers["vary"] == "Accept"
+    assert not wants_html("application/json, text/html") and wants_html("text/html")
+
+
+def test_pipeline_health_reads_the_store_and_the_workers(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx  # noqa: PLC0415
+
+    from services.api import pipeline  # noqa: PLC0415
+
+    totals = iter([3.0, 7.0])
+    metrics = (
+        'wirewatch_consumer_lag{topic="t",partition="0"} 4.0\nwirewatch_consumer_lag{topic="t",partition="1"} 6.0\n'
+    )
+
+    def fake_get(url: str, timeout: float) -> httpx.Response:
+        request = httpx.Request("GET", url)
+        if "down" in url:
+            raise httpx.ConnectError("refused", request=request)
+        if url.endswith("/fetcher/health"):
+            rows = [{"source_id": "a", "status": "ok"}, {"source_id": "b", "status": "failing", "last_error": "503"}]
+            return httpx.Response(200, json={"sources": rows}, request=request)
+        body = metrics + f'wirewatch_dead_letters_total{{service="cleaner",reason="x"}} {next(totals)}\n'
+        return httpx.Response(200, text=body, request=request)
+
+    monkeypatch.setattr(pipeline.httpx, "get", fake_get)
+    settings = ApiSettings(
+        database_url=SecretStr(db),
+        api_stage_metrics={"cleaner": "http://w/metrics", "sink": "http://down/metrics"},
+        api_fetcher_health_url="http://f/fetcher/health",
+    )
+    with TestClient(create_app(settings)) as c:
+        first = c.get("/health/pipeline").json()
+        second = c.get("/health/pipeline").json()
+    assert first["ingestion"]["articles_last_hour"] == 4 and sum(first["ingestion"]["per_hour"]) == 4
+    cleaner, sink = second["stages"]
+    assert cleaner["lag"] == 10 and cleaner["dead_letters_last_hour"] == 4  # 7 now, 3 at the first reading
+    assert sink["reachable"] is False and "refused" in sink["error"]
+    assert [s["status"] for s in second["sources"]] == ["ok", "failing"]
+    settings = ApiSettings(database_url=SecretStr(db))
+    with TestClient(create_app(settings)) as c:
+        bare = c.get("/health/pipeline").json()
+    assert bare["stages"] == [] and bare["sources"] is None and "not configured" in bare["sources_error"]

@@ -100,3 +100,18 @@ def test_without_any_headline_the_title_is_the_lead_sentence() -> None:
     )
     event = consolidate("e2", [make_decision("b1", "e2", title="", text=long)])
     assert event.title == "A powerful earthquake struck southern Iran on Sunday killing at least ten people and …"
+
+
+def test_event_actors_follow_the_actor_rule_with_the_article_texts() -> None:
+    """Nationalities, time zones and cut spans never reach the event's actors; a cut name the text
+    writes in full is repaired."""
+    entities = (
+        ("person:joe-biden", "Joe Biden", EntityKind.PERSON),
+        ("group:french", "French", EntityKind.GROUP),
+        ("org:gmt", "GMT", EntityKind.ORG),
+        ("person:ursula-von", "Ursula Von", EntityKind.PERSON),
+        ("org:ministry-of", "Ministry of", EntityKind.ORG),
+    )
+    text = "At 16:04 GMT Joe Biden called Ursula Von der Leyen. The French were told."
+    event = consolidate("e1", [make_decision("a1", "e1", text=text, entities=entities)])
+    assert [a.name for a in event.actors] == ["Joe Biden", "Ursula Von der Leyen"]
