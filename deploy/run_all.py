@@ -14,6 +14,7 @@ the sink are printed whenever they change.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -41,6 +42,18 @@ class Worker:
     port: int
     proc: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)
+
+
+def health_strip_env(workers: list[Worker]) -> dict[str, str]:
+    """Where the API finds each stage's /metrics and the fetcher's health (the first worker of each)."""
+    first: dict[str, int] = {}
+    for w in workers:
+        first.setdefault(w.service, w.port)
+    stages = {s: f"http://127.0.0.1:{port}/metrics" for s, port in first.items() if s not in ("api", "fetcher")}
+    env = {"WIREWATCH_API_STAGE_METRICS": json.dumps(stages)}
+    if "fetcher" in first:
+        env["WIREWATCH_API_FETCHER_HEALTH_URL"] = f"http://127.0.0.1:{first['fetcher']}/fetcher/health"
+    return env
 
 
 class StopSignals:
@@ -167,7 +180,9 @@ def main() -> int:
         for i in range(n):
             name = service if n == 1 else f"{service}-{i + 1}"
             workers.append(Worker(name, service, BASE_WEB_PORT + len(workers)))
-            spawn(workers[-1])
+    os.environ.update(health_strip_env(workers))  # the API's health strip reads these workers' ports
+    for w in workers:
+        spawn(w)
 
     stop = threading.Event()
     if args.watch_events:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import signal
 import subprocess
 import sys
@@ -100,3 +101,23 @@ def test_stop_signals_end_supervision_without_taking_a_lock_in_the_handler() -> 
     assert not handler()
     handler._handle(signal.SIGTERM, None)
     assert handler() and handler.received == signal.SIGTERM
+
+
+def test_the_api_is_told_where_each_stage_and_the_fetcher_serve() -> None:
+    mod = _run_all()
+    workers = [
+        mod.Worker(n, s, p)
+        for n, s, p in [
+            ("sink", "sink", 6100),
+            ("cleaner-1", "cleaner", 6101),
+            ("cleaner-2", "cleaner", 6102),
+            ("fetcher", "fetcher", 6103),
+            ("api", "api", 6104),
+        ]
+    ]
+    env = mod.health_strip_env(workers)
+    assert json.loads(env["WIREWATCH_API_STAGE_METRICS"]) == {
+        "sink": "http://127.0.0.1:6100/metrics",
+        "cleaner": "http://127.0.0.1:6101/metrics",
+    }
+    assert env["WIREWATCH_API_FETCHER_HEALTH_URL"] == "http://127.0.0.1:6103/fetcher/health"
