@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -78,6 +79,11 @@ def _type(annotation: Any) -> str:
 
 def _default(field: FieldInfo) -> str:
     value = field.default
+    if value is PydanticUndefined and field.default_factory is not None:
+        made = field.default_factory()  # type: ignore[call-arg]
+        if isinstance(made, BaseModel):
+            return "its fields' defaults"
+        return f"`{json.dumps(made)}`"
     if value is PydanticUndefined:
         return "(required)"
     if isinstance(value, SecretStr):

@@ -1,8 +1,9 @@
 """Tunable knobs of the deduplicator, in one validated model.
 
-The defaults were chosen on general grounds (and checked on the ECB+ dev
-stream, without per-topic tuning); a deployment overrides them through the
-service settings rather than by editing code.
+The defaults were chosen on general grounds and checked on the ECB+ dev stream
+(what each was measured to do is in CHANGELOG.md and docs/dedup.md); a deployment
+overrides them with ``WIREWATCH_DEDUPLICATOR_CONFIG`` (a JSON object of these
+fields) rather than by editing code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class DedupConfig(BaseModel):
     """Thresholds, windows and weights of the deduplicator."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")  # a misspelt override fails, not ignored
 
     # --- near-duplicate detection (MinHash over word shingles) ---
     shingle_size: int = Field(default=4, ge=1, le=10)
@@ -38,13 +39,13 @@ class DedupConfig(BaseModel):
     weight_entities: float = 0.30
     weight_phrases: float = 0.05  # key phrases rarely overlap verbatim: a small say
     # 0: the extractor's event type varies among the articles of one event, and a type
-    # penalty split more true events than it kept look-alikes apart (ECB+: +0.011 F1 at 0)
+    # penalty split more true events than it kept look-alikes apart
     event_type_bonus: float = 0.0
     same_day_bonus: float = 0.08
     date_conflict_days: int = Field(default=2, ge=0)  # day-precision dates further apart than this veto
     # score multiplier on a veto; not harsher because extracted dates disagree inside one event
     # too (a wrong "Thursday", a date of an earlier incident), and the participant check below
-    # now does much of what the date veto used to (measured on ECB+: 0.25 -> 0.5 gains 0.005 F1)
+    # does much of what a harsher date veto would
     date_conflict_factor: float = Field(default=0.5, ge=0.0, le=1.0)
     far_date_days: int = Field(default=7, ge=0)  # day-precision dates further apart than this ...
     far_date_conflict_factor: float = Field(default=0.2, ge=0.0, le=1.0)  # ... veto harder
@@ -55,8 +56,7 @@ class DedupConfig(BaseModel):
     participant_min_share: float = Field(default=0.8, ge=0.0, le=1.0)  # leading = this share of the heaviest
     participant_minor_share: float = Field(default=0.5, ge=0.0, le=1.0)  # below: named only in passing
     # an event's days (and weekdays) holding at least this share of its most reported one's
-    # votes all count as its days: multi-day events are reported on each (ECB+: 1.0 -> 0.25
-    # gains 0.013 F1 in file order, 0.006 through partitions)
+    # votes all count as its days: multi-day events are reported on each of their days
     date_support_share: float = Field(default=0.25, gt=0.0, le=1.0)
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
