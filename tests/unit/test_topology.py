@@ -1,4 +1,4 @@
-"""docker-compose.yml is valid compose YAML and describes the same cluster as the Makefile and cluster.sh.
+"""docker-compose.yml and deploy/k8s describe the same cluster as the Makefile and cluster.sh.
 
 The local cluster's facts live in deploy/kafka/cluster.properties.in (replication settings),
 deploy/kafka/cluster.sh (three nodes, their default ports) and the Makefile's ``cluster-run``
@@ -121,3 +121,41 @@ def test_services_get_three_replicas_and_every_broker(compose: dict[str, Any]) -
         assert sorted(env["WIREWATCH_KAFKA_BOOTSTRAP"].split(",")) == sorted(f"{b}:9092" for b in brokers(compose))
         assert env["WIREWATCH_DATABASE_URL"].startswith("postgresql://"), name
     assert compose["services"]["postgres"]["image"].startswith("postgres:")
+
+
+def k8s(kind: str) -> dict[str, dict[str, Any]]:
+    """The example Kubernetes manifests of ``kind`` by name."""
+    out = {}
+    for path in sorted((REPO / "deploy" / "k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and doc.get("kind") == kind:
+                out[doc["metadata"]["name"]] = doc
+    return out
+
+
+def test_k8s_manifests_match_the_pipeline() -> None:
+    import importlib  # noqa: PLC0415
+
+    from shared.contracts import ASSIGN_TOPIC, INTERNAL_TOPICS, TOPICS  # noqa: PLC0415
+
+    deployments = k8s("Deployment")
+    assert set(deployments) == set(SERVICES)
+    assert deployments["deduplicator"]["spec"]["replicas"] == 2
+    topics = k8s("KafkaTopic")
+    assert set(topics) == set(TOPICS) | set(INTERNAL_TOPICS)
+    assert topics[ASSIGN_TOPIC]["spec"]["partitions"] == 1
+    assert all(t["spec"]["replicas"] == 3 and t["spec"]["config"]["min.insync.replicas"] == 2 for t in topics.values())
+    (kafka,) = k8s("Kafka").values()
+    props = properties()
+    for key in REPLICATION[:-1]:
+        assert str(kafka["spec"]["kafka"]["config"][key]).lower() == props[key], key
+    (pool,) = k8s("KafkaNodePool").values()
+    assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"broker", "controller"}
+    assert k8s("ConfigMap")["wirewatch"]["data"]["WIREWATCH_TOPIC_REPLICATION"] == "3"
+    scaled = k8s("ScaledObject")
+    assert "deduplicator" not in scaled  # one assignment partition: more workers add no throughput
+    for name, obj in scaled.items():
+        trigger = obj["spec"]["triggers"][0]["metadata"]
+        source = importlib.import_module(f"services.{name}.stage").STAGE.source.TOPIC
+        assert trigger["consumerGroup"] == f"wirewatch-{name}" and trigger["topic"] == source, name
+        assert obj["spec"]["maxReplicaCount"] <= topics[source]["spec"]["partitions"], name
