@@ -49,7 +49,7 @@ refuse_conflicts() {
   for n in 1 2 3; do
     if ! running "$n"; then
       for p in "${ports[n - 1]}" "${cports[n - 1]}"; do
-        if answering "$p"; then log "port $p is taken by something else (another broker?): refusing to start"; exit 1; fi
+        if answering "$p"; then log "port $p is taken (the single broker of make kafka-up? make kafka-down stops it): refusing to start"; exit 1; fi
       done
     fi
   done
