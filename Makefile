@@ -89,7 +89,7 @@ test-unit: install ## Run the tests that need no broker
 	$(PY) -m pytest -q -m "not e2e and not faults and not cluster" tests
 
 test-faults: install kafka-up ## Only the fault suite (own broker): kill -9 every service, broker restarts, poison
-	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m faults tests/faults
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m "faults and not cluster" tests/faults
 
 test-cluster: install ## The fault suite on a private 3-broker cluster with PostgreSQL, under load (~20-30 min)
 	@$(KAFKA) install
