@@ -119,3 +119,41 @@ def replication_problems(report: dict[str, dict[str, int]], replication: int) ->
         if r["min_insync"] < want_isr:
             out.append(f"{name}: min.insync.replicas {r['min_insync']}, want {want_isr}")
     return out
+
+
+async def ensure_changelogs(
+    settings: BaseServiceSettings, changelogs: dict[str, int], wait_s: float = 30.0
+) -> list[str]:
+    """Create faust table changelog topics (name → partitions) before the worker starts, and wait
+    until the brokers describe every partition with a leader.
+
+    Left to faust, the first worker creates its changelog while another worker may already fetch
+    metadata: on a 3-broker cluster that worker saw the new topic with 0 partitions for a moment,
+    and faust's partition check (``PartitionsMismatch``) failed the first decisions, which became
+    dead letters. Created and settled before any worker joins, the topic is complete in the first
+    metadata every worker fetches.
+    """
+    extra = {"cleanup.policy": "compact"} | replication_configs(settings.topic_replication)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        missing = [n for n in changelogs if n not in set(await admin.list_topics())]
+        if missing:
+            new = [NewTopic(n, changelogs[n], settings.topic_replication, topic_configs=extra) for n in missing]
+            with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile by another worker
+                await admin.create_topics(new)
+        deadline = asyncio.get_running_loop().time() + wait_s
+        waiting = set(changelogs)
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            for t in await admin.describe_topics(sorted(waiting)):
+                parts = t["partitions"]
+                complete = len(parts) == changelogs[t["topic"]] and all(p["leader"] >= 0 for p in parts)
+                if t["error_code"] == 0 and complete:
+                    waiting.discard(t["topic"])
+            if waiting:
+                await asyncio.sleep(0.5)
+        if waiting:
+            raise TimeoutError(f"changelog topics without leaders after {wait_s:.0f} s: {sorted(waiting)}")
+        return missing
+    finally:
+        await admin.close()

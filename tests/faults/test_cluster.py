@@ -231,6 +231,10 @@ def test_cluster_faults_lose_nothing_duplicate_nothing_and_recover(run: ClusterR
         "unconfirmed_sends": len(run.load.unconfirmed),
         "unconfirmed_stored": sum(1 for a in run.load.unconfirmed if a in sink.rows),
         "crashes": run.crashes,
+        # one error text per dead-letter reason: a reason like unexpected_error needs its cause in the report
+        "dead_letter_samples": {
+            f"{ls[0].get('service')}:{ls[0].get('reason')}": ls[0].get("error") for ls in reversed(dead.values())
+        },
         "replayed_records": run.tracker.replays(),
         "consumer_lag_end": run.lag(),
         "drain_s": round(time.monotonic() - drain_started, 1),

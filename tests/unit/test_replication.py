@@ -7,6 +7,7 @@ from pathlib import Path
 from shared.admin import replication_configs, replication_problems
 from shared.settings import BaseServiceSettings
 from shared.streaming import make_app
+from shared.worker import changelogs
 
 
 def test_every_worker_producer_is_idempotent_with_acks_all(tmp_path: Path) -> None:
@@ -43,3 +44,13 @@ def test_replication_problems_name_each_shortfall() -> None:
         "t.wirewatch-sink-__assignor-__leader: 0 replicas, want 3",
         "t.wirewatch-sink-__assignor-__leader: 0 in sync of 0",
     ]
+
+
+def test_changelogs_created_up_front_match_each_tables_partitions(tmp_path: Path) -> None:
+    app = make_app("changelog-test", BaseServiceSettings(data_dir=tmp_path, topic_partitions=4))
+    app.Table("decisions", default=int, partitions=1)
+    app.Table("seen", default=int)
+    assert changelogs(app) == {
+        "wirewatch-changelog-test-decisions-changelog": 1,
+        "wirewatch-changelog-test-seen-changelog": 4,
+    }
