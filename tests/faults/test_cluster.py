@@ -21,7 +21,8 @@ Recovery is measured as in the single-broker suite (``Run.recovered_after``):
 from the fault until the workers answer ``/readyz`` and an article sent after
 it came out. Before the next step every replica must be back in sync. At the
 end every acknowledged article must be in the sink exactly once or
-dead-lettered; the report (also ``var/cluster-faults-report.json``) gives per
+dead-lettered for a reason that is the input's (``unexpected_error`` is a bug); the
+report (also ``var/cluster-faults-report.json``) gives per
 step: sent, stored, dead-lettered, lost, duplicated, recovery, consumer lag.
 """
 
@@ -250,5 +251,7 @@ def test_cluster_faults_lose_nothing_duplicate_nothing_and_recover(run: ClusterR
     assert not lost, f"{len(lost)} articles neither stored nor dead-lettered, e.g. {lost[:5]}\n{p.tail()}"
     assert report["totals"]["duplicated"] == 0, "articles in more than one live event"
     assert report["identical_event_source_sets"] == 0, "events created twice by a replay"
+    bugs = {k: v for k, v in report["dead_letter_samples"].items() if k.endswith(":unexpected_error")}
+    assert not bugs, f"dead letters from failures that are not the input's fault: {bugs}"
     slow = [x for x in per_phase[1:] if x["recovery_s"] is None or x["recovery_s"] > MAX_RECOVERY_S]
     assert not slow, f"recovery over {MAX_RECOVERY_S}s: {slow}"
