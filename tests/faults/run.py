@@ -10,12 +10,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench.loadgen import load_seeds, stream
 from bench.pipeline_observe import TopicTracker, ready
 from tests.e2e.harness import Pipeline
 from tests.faults.load import LoadThread
 
 INTERMEDIATE = ("articles.clean", "articles.enriched", "articles.dedup")
+
+
+def require_corpus() -> None:
+    """Skip the suite when ``../shared/corpus`` is not beside the repo: its load replays those articles."""
+    try:
+        load_seeds(html_pages=1)
+    except FileNotFoundError as exc:
+        pytest.skip(f"the fault suite replays ../shared/corpus articles: {exc}")
 
 
 def progress(message: str) -> None:

@@ -39,13 +39,12 @@ from typing import Any
 
 import pytest
 
-from bench.loadgen import load_seeds
 from bench.pipeline_observe import ready
 from tests.e2e.harness import REPO
 from tests.e2e.pg import postgres_server
 from tests.faults.checks import Phase, SinkState, account
 from tests.faults.cluster import OwnCluster
-from tests.faults.run import Run, progress
+from tests.faults.run import Run, progress, require_corpus
 from tests.faults.trace import group_lag, trace
 
 pytestmark = [pytest.mark.cluster, pytest.mark.faults, pytest.mark.e2e, pytest.mark.slow]
@@ -107,10 +106,7 @@ class ClusterRun(Run):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterRun]:
-    try:
-        load_seeds(html_pages=1)
-    except FileNotFoundError as exc:
-        pytest.skip(f"the fault suite replays ../shared/corpus articles: {exc}")
+    require_corpus()
     work = tmp_path_factory.mktemp("cluster")
     cluster = OwnCluster(work / "kafka", PORTS, CONTROLLER_PORTS)
     if taken := cluster.ports_taken():

@@ -36,13 +36,12 @@ from typing import Any
 
 import pytest
 
-from bench.loadgen import load_seeds
 from bench.pipeline_observe import ready
 from tests.e2e.harness import REPO, SERVICES
 from tests.faults.broker import OwnBroker
 from tests.faults.checks import Phase, SinkState, account
 from tests.faults.poison import send_poison_sync
-from tests.faults.run import Run, progress
+from tests.faults.run import Run, progress, require_corpus
 from tests.faults.trace import trace
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.slow]
@@ -67,10 +66,7 @@ class BrokerRun(Run):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerRun]:
-    try:
-        load_seeds(html_pages=1)
-    except FileNotFoundError as exc:
-        pytest.skip(f"the fault suite replays ../shared/corpus articles: {exc}")
+    require_corpus()
     work = tmp_path_factory.mktemp("faults")
     broker = OwnBroker(work / "kafka")
     if broker.port_taken():
