@@ -67,6 +67,9 @@ def decode_base64(body: str, limits: CleanerLimits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])
+
+
 def looks_binary(data: bytes, limits: CleanerLimits = DEFAULT_LIMITS) -> bool:
     """True for known binary formats or byte strings dense in NUL/control bytes."""
     if data.startswith(_BINARY_MAGIC):
@@ -76,7 +79,7 @@ def looks_binary(data: bytes, limits: CleanerLimits = DEFAULT_LIMITS) -> bool:
         return False
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # C-speed count of the control bytes
     return controls / len(head) > limits.max_control_ratio
 
 

@@ -51,3 +51,12 @@ def test_the_control_character_share_is_a_setting() -> None:
         check_text(text, CleanerLimits(max_control_ratio=0.05))
     limits = CleanerSettings(cleaner_max_control_ratio=0.1).limits()
     assert limits.max_control_ratio == 0.1 and not looks_binary(text.encode(), limits)
+
+
+def test_looks_binary_counts_exactly_the_control_bytes() -> None:
+    # 2% is the default ratio: tab, LF, CR (9-13) are text, the rest below 32 and DEL are control bytes
+    for control in (1, 8, 14, 31, 127):
+        assert looks_binary(bytes([control]) * 3 + b"a" * 97), control
+        assert not looks_binary(bytes([control]) * 2 + b"a" * 98), control
+    assert not looks_binary(bytes([9, 10, 11, 12, 13]) * 20)
+    assert not looks_binary("é ü ß".encode() * 30)  # bytes over 127 are not control bytes
