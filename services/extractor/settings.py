@@ -19,6 +19,14 @@ class ExtractorSettings(BaseServiceSettings):
         "(lowercase prose away from any name is skipped: ~1.3x faster on name-dense news, ~2x on "
         "ordinary prose; keeps 99.6% of the top-10 entities); 0 = read the whole text",
     )
+    extractor_ner_chars: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="characters of each article the NER model reads (0 = all); the names it found there are "
+        "then spotted in the rest by exact match, a person's surname alone included (docs/performance.md: "
+        "cheaper on long pages, but entities named only further down are lost)",
+    )
     extractor_batch: int = Field(
         default=16,
         ge=1,
