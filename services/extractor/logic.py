@@ -34,8 +34,8 @@ MAX_CHARS = 100_000
 BATCH_SIZE = 16
 #: Words of context the model reads either side of a capitalised word (0: the whole text).
 DEFAULT_NER_CONTEXT = 2
-#: Characters of each text the model reads (0: all); see ``Extractor``.
-DEFAULT_NER_CHARS = 0
+#: Characters of each text the model reads (0: all); chosen on ECB+ topics 1-17 (docs/performance.md).
+DEFAULT_NER_CHARS = 4000
 
 
 def _aware(moment: datetime) -> datetime:
