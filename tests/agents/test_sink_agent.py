@@ -30,10 +30,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EventWriter:
 async def test_decisions_become_events_and_poison_becomes_dead_letter(store: EventWriter) -> None:
     sent: list[object] = []
 
-    async def capture(message: object) -> None:
-        sent.append(message)
+    async def capture(messages: list[object]) -> None:
+        sent.extend(messages)
 
-    with patch.object(sink_app.outputs, "send", AsyncMock(side_effect=capture)):
+    with patch.object(sink_app.outputs, "publish", AsyncMock(side_effect=capture)):
         async with sink_app.store_decisions.test_context() as agent:
             await agent.put(encode(make_decision("a1", "e1")), key=b"e1")
             await agent.put(b"{not json", key=b"x")

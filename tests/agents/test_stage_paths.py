@@ -9,6 +9,7 @@ letters included, must be equal (up to the time each was decided).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,13 @@ async def _through_agent(name: StageName, inputs: list[Message]) -> list[Message
     worker = AGENTS[name]
     sent: list[Message] = []
 
-    async def capture(message: Message) -> None:
-        sent.append(message)
+    async def capture(messages: Sequence[Message]) -> None:
+        sent.extend(messages)
 
     def flushed() -> bool:
         return any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent)
 
-    with patch.object(worker.outputs, "send", AsyncMock(side_effect=capture)):
+    with patch.object(worker.outputs, "publish", AsyncMock(side_effect=capture)):
         async with worker.agent.test_context() as agent:
             for message in inputs:
                 if isinstance(message, worker.stage.source):
