@@ -7,7 +7,8 @@ taken *without* acknowledging them (faust's ``noack_take``); every value is
 handled (a :class:`~shared.stage.Batched` handler once for the batch, a plain
 one per value), all outputs and dead letters are sent at once, and only when
 every one of them is acknowledged by the broker are the batch's events
-acknowledged, which lets faust commit their offsets. The guarantee is the
+acknowledged, which lets faust commit their offsets (up to ``IN_FLIGHT``
+batches await their acks while the next ones are handled). The guarantee is the
 same as one message at a time (an input is committed only after its outputs
 are on the broker); a worker stopped or killed mid-batch leaves the batch
 unacknowledged and it is redelivered. ``take_events`` would not do: it
@@ -19,6 +20,7 @@ more; under a backlog it fills up to ``max_batch``.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Sequence
@@ -34,7 +36,7 @@ from shared.contracts import DeadLetter, Message
 from shared.errors import WirewatchError
 from shared.metrics import METRICS
 from shared.stage import Batched, BatchHandler, Handler
-from shared.streaming import Outputs, article_id_of, dead_letter_from, failure_letter
+from shared.streaming import Outputs, Pending, article_id_of, dead_letter_from, failure_letter
 
 log = structlog.get_logger(__name__)
 
@@ -67,11 +69,40 @@ async def run_batches(
     if isinstance(handle, Batched):
         max_batch, within_s = handle.max_batch, handle.within_s
     # noack_take is on faust's Stream, not on the StreamT protocol agents are typed with
-    async for events in cast("faust.Stream[Any]", stream).noack_take(max_batch, within=within_s):
-        batch = [_taken(event, model) for event in events]
-        await handle_batch(service, outputs, handle, batch)
+    taking = cast("faust.Stream[Any]", stream).noack_take(max_batch, within=within_s)
+    slots = asyncio.Semaphore(IN_FLIGHT)
+    settling: set[asyncio.Task[None]] = set()
+    try:
+        async for events in taking:
+            batch = [_taken(event, model) for event in events]
+            pending = await handle_batch(service, outputs, handle, batch)
+            await slots.acquire()
+            task = asyncio.create_task(_settle_then_ack(pending, events, stream, slots))
+            settling.add(task)
+            task.add_done_callback(settling.discard)
+    finally:
+        for task in settling:  # a stopped agent leaves these unacknowledged: they are redelivered
+            task.cancel()
+
+
+IN_FLIGHT = 4
+"""Batches whose outputs are sent and whose acks are awaited while the next batch is handled.
+
+Waiting for a batch's acks before taking the next one made every hop pay a broker round trip per
+batch, and a busy broker's round trip (tens of ms) bounded each stage more than its CPU did. faust
+commits an offset only when every record below it is acknowledged, so acknowledging batches out of
+order commits nothing early. Outputs keep their order: each batch's sends are issued before the next
+batch is handled (only a send that failed and is retried can land after later ones).
+"""
+
+
+async def _settle_then_ack(pending: Pending, events: Sequence[Any], stream: Any, slots: asyncio.Semaphore) -> None:
+    try:
+        await pending.settle()
         for event in events:
             await stream.ack(event)
+    finally:
+        slots.release()
 
 
 def _taken(event: Any, model: type[Message]) -> Taken:
@@ -82,8 +113,8 @@ def _taken(event: Any, model: type[Message]) -> Taken:
     return Taken(message.topic, message.partition, message.offset, message.key, value, event)
 
 
-async def handle_batch(service: str, outputs: Outputs, handle: Handler | Batched, batch: Sequence[Taken]) -> None:
-    """Handle every value of the batch, send every output and dead letter, and wait for all their acks."""
+async def handle_batch(service: str, outputs: Outputs, handle: Handler | Batched, batch: Sequence[Taken]) -> Pending:
+    """Handle every value of the batch and send every output and dead letter; their acks are the caller's to await."""
     topic = batch[0].topic if batch else ""
     METRICS.messages_in.labels(service=service, topic=topic).inc(len(batch))
     started = time.perf_counter()
@@ -103,7 +134,7 @@ async def handle_batch(service: str, outputs: Outputs, handle: Handler | Batched
             continue
         messages.extend(result)
         latency.observe(per_message_s)
-    await outputs.publish(messages)
+    pending = await outputs.start(messages)
     log.info(
         "batch",
         topic=topic,
@@ -112,6 +143,7 @@ async def handle_batch(service: str, outputs: Outputs, handle: Handler | Batched
         dead_letters=letters,
         first_offset=batch[0].offset if batch else None,
     )
+    return pending
 
 
 async def _results(handle: Handler | Batched, batch: Sequence[Taken]) -> list[Result]:

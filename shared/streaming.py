@@ -207,10 +207,15 @@ class Outputs:
 
     async def publish(self, messages: Sequence[Message]) -> None:
         """Send every message at once, then wait until the broker has acknowledged them all."""
-        pending = Pending(self)
+        await (await self.start(messages)).settle()
+
+    async def start(self, messages: Sequence[Message]) -> Pending:
+        """Send every message now, in order; the acks are awaited by the returned :meth:`Pending.settle`."""
+        pending = Pending()
         for message in messages:
-            await pending.send(message)
-        await pending.settle()
+            topic, key = self.destination(message)
+            await pending.send(topic, key, message)
+        return pending
 
 
 class Pending:
@@ -221,12 +226,10 @@ class Pending:
     (which exits the worker, without committing, if it keeps failing).
     """
 
-    def __init__(self, outputs: Outputs) -> None:
-        self.outputs = outputs
+    def __init__(self) -> None:
         self.sent: list[tuple[faust.TopicT, str, Message, Any]] = []
 
-    async def send(self, message: Message) -> None:
-        topic, key = self.outputs.destination(message)
+    async def send(self, topic: faust.TopicT, key: str, message: Message) -> None:
         try:
             delivery: Any = await topic.send(key=key, value=message, force=True)
         except asyncio.CancelledError:

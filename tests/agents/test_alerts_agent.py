@@ -13,6 +13,7 @@ from services.alerts import app as alerts_app
 from services.alerts.rules import parse_config
 from shared.codec import encode
 from shared.contracts import Alert, DeadLetter, EntityKind, EventEntity, EventUpdate, SourceRef
+from shared.streaming import Pending
 
 
 def _event(event_id: str, revision: int, outlets: int) -> EventUpdate:
@@ -53,10 +54,11 @@ async def _flushed(agent: Any, sent: list[object]) -> None:
 async def test_fires_once_per_rule_event_and_threshold(rules: None) -> None:
     sent: list[object] = []
 
-    async def capture(messages: list[object]) -> None:
+    async def capture(messages: list[object]) -> Pending:
         sent.extend(messages)
+        return Pending()
 
-    with patch.object(alerts_app.outputs, "publish", AsyncMock(side_effect=capture)):
+    with patch.object(alerts_app.outputs, "start", AsyncMock(side_effect=capture)):
         async with alerts_app.watch_events.test_context() as agent:
             await agent.put(encode(_event("e1", 1, 1)), key=b"e1")  # one outlet: below min_outlets
             await agent.put(encode(_event("e1", 2, 2)), key=b"e1")  # fires at 2
@@ -83,10 +85,11 @@ async def test_webhook_failure_is_logged_not_fatal(rules: None, monkeypatch: pyt
     monkeypatch.setattr(alerts_app.worker.step.handle, "config", config)
     sent: list[object] = []
 
-    async def capture(messages: list[object]) -> None:
+    async def capture(messages: list[object]) -> Pending:
         sent.extend(messages)
+        return Pending()
 
-    with patch.object(alerts_app.outputs, "publish", AsyncMock(side_effect=capture)):
+    with patch.object(alerts_app.outputs, "start", AsyncMock(side_effect=capture)):
         async with alerts_app.watch_events.test_context() as agent:
             await agent.put(encode(_event("e3", 1, 1)), key=b"e3")
             await agent.put(encode(_event("e4", 1, 1)), key=b"e4")

@@ -16,7 +16,7 @@ from services.deduplicator import app as dedup_app
 from services.extractor import app as extractor_app
 from shared.codec import encode
 from shared.contracts import CleanArticle, DeadLetter, DedupDecision, EnrichedArticle, Message, RawArticle
-from shared.streaming import Outputs
+from shared.streaming import Outputs, Pending
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 
@@ -25,14 +25,15 @@ SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 def sent() -> Iterator[list[Message]]:
     out: list[Message] = []
 
-    async def capture(messages: Sequence[Message]) -> None:
+    async def capture(messages: Sequence[Message]) -> Pending:
         out.extend(messages)
+        return Pending()
 
     with (
-        patch.object(cleaner_app.outputs, "publish", AsyncMock(side_effect=capture)),
-        patch.object(extractor_app.outputs, "publish", AsyncMock(side_effect=capture)),
-        patch.object(dedup_app.assign_outputs, "publish", AsyncMock(side_effect=capture)),
-        patch.object(dedup_app.route_outputs, "publish", AsyncMock(side_effect=capture)),
+        patch.object(cleaner_app.outputs, "start", AsyncMock(side_effect=capture)),
+        patch.object(extractor_app.outputs, "start", AsyncMock(side_effect=capture)),
+        patch.object(dedup_app.assign_outputs, "start", AsyncMock(side_effect=capture)),
+        patch.object(dedup_app.route_outputs, "start", AsyncMock(side_effect=capture)),
     ):
         yield out
 
@@ -137,16 +138,16 @@ async def test_deduplicator_agents_route_then_assign_idempotently(sent: list[Mes
     articles = [extractor.extract(clean(_raw(n))) for n in ("000", "001")]
     acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     acked.set_result(None)
-    real_publish = Outputs.publish.__get__(dedup_app.route_outputs)
+    real_start = Outputs.start.__get__(dedup_app.route_outputs)
 
-    async def publish(messages: Sequence[Message]) -> None:
+    async def start(messages: Sequence[Message]) -> Pending:
         """Articles through the real route outputs (onto the patched topic), dead letters captured."""
         sent.extend(m for m in messages if isinstance(m, DeadLetter))
-        await real_publish([m for m in messages if not isinstance(m, DeadLetter)])
+        return await real_start([m for m in messages if not isinstance(m, DeadLetter)])
 
     with (
         patch.object(dedup_app.assign_topic, "send", AsyncMock(return_value=acked)) as forwarded,
-        patch.object(dedup_app.route_outputs, "publish", publish),
+        patch.object(dedup_app.route_outputs, "start", start),
     ):
         async with dedup_app.route.test_context() as agent:
             await _put_all(agent, [encode(a) for a in articles], sent)

@@ -27,6 +27,7 @@ from services.sink.settings import SinkSettings
 from shared.codec import encode
 from shared.contracts import DeadLetter, Message, RawArticle
 from shared.stage import BuildContext
+from shared.streaming import Pending
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 FETCHED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -92,13 +93,14 @@ async def _through_agent(name: StageName, inputs: list[Message]) -> list[Message
     worker = AGENTS[name]
     sent: list[Message] = []
 
-    async def capture(messages: Sequence[Message]) -> None:
+    async def capture(messages: Sequence[Message]) -> Pending:
         sent.extend(messages)
+        return Pending()
 
     def flushed() -> bool:
         return any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent)
 
-    with patch.object(worker.outputs, "publish", AsyncMock(side_effect=capture)):
+    with patch.object(worker.outputs, "start", AsyncMock(side_effect=capture)):
         async with worker.agent.test_context() as agent:
             for message in inputs:
                 if isinstance(message, worker.stage.source):
