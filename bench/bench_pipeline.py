@@ -85,7 +85,7 @@ class Setup:
     def stage_metrics(self) -> dict[str, dict[str, float]]:
         out = {}
         for stage, names in self.names.items():
-            samples = [scrape(self.pipeline.ports[n]) for n in names]
+            samples = [_scrape(self.pipeline.ports[n]) for n in names]
             out[stage] = {
                 "in": sum(
                     metric_sum(s, "wirewatch_messages_in_total", topic=self.pipeline.prefix + STAGE_TOPIC[stage])
@@ -100,6 +100,21 @@ class Setup:
     def arrived(self, ids: set[str]) -> int:
         first, dead, _ = self.tracker.snapshot()
         return sum(1 for i in ids if i in first or i in dead)
+
+
+def _scrape(port: int) -> dict[str, float]:
+    """A worker's metrics; on a loaded host a scrape can time out, and an empty answer would read as zeros."""
+    for _ in range(5):
+        got = scrape(port, timeout=10.0)
+        if got:
+            return got
+    raise RuntimeError(f"the worker on port {port} did not answer /metrics")
+
+
+def _cpu(setup: Setup) -> dict[str, float]:
+    """Every worker's CPU seconds now (sampled here, not the sampler thread's last reading)."""
+    setup.sampler.sample()
+    return dict(setup.sampler.cpu)
 
 
 def offer(setup: Setup, articles: Any, count: int, rate: float | None) -> SendLog:
@@ -129,10 +144,10 @@ def throughput(setup: Setup, articles: Any, flood_s: float, offered_rate: float)
     me = psutil.Process()
     psutil.cpu_percent()  # starts the host-wide measurement interval
     own0 = me.cpu_times().user + me.cpu_times().system
-    m0, cpu0, t0 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic()
+    m0, cpu0, t0 = setup.stage_metrics(), _cpu(setup), time.monotonic()
     first0 = len(setup.tracker.snapshot()[0])
     time.sleep(flood_s / 2)
-    m1, cpu1, t1 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic()
+    m1, cpu1, t1 = setup.stage_metrics(), _cpu(setup), time.monotonic()
     host_busy = psutil.cpu_percent() / 100 * (os.cpu_count() or 1)
     own = me.cpu_times().user + me.cpu_times().system - own0
     first1 = len(setup.tracker.snapshot()[0])
@@ -197,10 +212,10 @@ def ceiling(args: argparse.Namespace, seeds: Any) -> dict[str, Any]:
             deadline = time.monotonic() + 180
             while arrived() < args.ceiling_articles * 0.1 and time.monotonic() < deadline:
                 time.sleep(0.2)
-            m0, cpu0, t0, a0 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic(), arrived()
+            m0, cpu0, t0, a0 = setup.stage_metrics(), _cpu(setup), time.monotonic(), arrived()
             while time.monotonic() - t0 < args.ceiling_window_s and arrived() < args.ceiling_articles * 0.85:
                 time.sleep(0.2)
-            m1, cpu1, t1, a1 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic(), arrived()
+            m1, cpu1, t1, a1 = setup.stage_metrics(), _cpu(setup), time.monotonic(), arrived()
             window = t1 - t0
             result = {
                 "articles": len(log.sent),

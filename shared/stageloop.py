@@ -116,11 +116,12 @@ def _taken(event: Any, model: type[Message]) -> Taken:
 async def handle_batch(service: str, outputs: Outputs, handle: Handler | Batched, batch: Sequence[Taken]) -> Pending:
     """Handle every value of the batch and send every output and dead letter; their acks are the caller's to await."""
     topic = batch[0].topic if batch else ""
-    METRICS.messages_in.labels(service=service, topic=topic).inc(len(batch))
     started = time.perf_counter()
     cpu0 = time.thread_time()
     results = await _results(handle, batch)
+    # counted together, so that a window's logic CPU per message is not skewed by a long batch
     METRICS.logic_cpu.labels(service=service).inc(time.thread_time() - cpu0)
+    METRICS.messages_in.labels(service=service, topic=topic).inc(len(batch))
     per_message_s = (time.perf_counter() - started) / max(1, len(batch))
     latency = METRICS.latency.labels(service=service)
     messages: list[Message] = []
