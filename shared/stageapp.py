@@ -51,13 +51,17 @@ class StageWorker(Generic[S]):
     def _table(self) -> TableT[str, Any]:
         spec = self.stage.state
         assert spec is not None
-        return self.app.Table(
+        table = self.app.Table(
             spec.name,
             default=spec.default,
             partitions=spec.partitions,
             schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer=STATE_CODEC),
             help=spec.help,
         )
+        # The table writes its changelog with the serializer it derives from its value type ("json"
+        # without one), not the schema's; values are the same JSON either way.
+        cast(Any, table).value_serializer = STATE_CODEC
+        return table
 
     def _on_revoked(self, _sender: Any, /, *_args: Any, **_kwargs: Any) -> None:
         if self.step.reset is not None:

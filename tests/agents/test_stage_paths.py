@@ -114,6 +114,11 @@ async def _through_agent(name: StageName, inputs: list[Message]) -> list[Message
     return [m for m in sent if not (isinstance(m, DeadLetter) and m.source_key == "flush")]
 
 
+def _latest_per_event(updates: list[Message]) -> list[Message]:
+    latest = {m.key(): m for m in updates}
+    return [latest[k] for k in sorted(latest)]
+
+
 def _ecbplus(corpus: Path) -> list[RawArticle]:
     path = corpus / "ecbplus" / "dev.jsonl"
     return [r for r in read_inputs([path], fetched_at=FETCHED) if isinstance(r, RawArticle)]
@@ -132,6 +137,10 @@ async def _both_paths(raws: list[RawArticle], monkeypatch: pytest.MonkeyPatch, t
         outputs = [m for m in through_faust if not isinstance(m, DeadLetter)]
         letters = [m for m in through_faust if isinstance(m, DeadLetter)]
         assert outputs, f"stage {name} produced nothing"
+        if name == "events":
+            # the sink sends an event changed several times in a batch once, with its last record, and
+            # batches end where the input pauses: compare what each path leaves as every event's record
+            outputs, replayed = _latest_per_event(outputs), _latest_per_event(replayed)
         assert _rows(outputs) == _rows(replayed), f"stage {name}: {_differences(outputs, replayed)[:20]}"
         assert _rows(letters) == _rows(replay_letters), f"stage {name}: different dead letters"
         replay_inputs, agent_inputs = replayed, outputs
