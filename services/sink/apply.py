@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.sink.logic import consolidate, same_content
 from shared.contracts import DedupDecision, EventUpdate
 from shared.eventstore import EventWriter
@@ -33,30 +35,66 @@ def _retire(store: EventWriter, event_id: str, into: str) -> EventUpdate | None:
 
 
 def apply_decision(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
-    """Upsert the article, fold merged events, and rebuild every event it touched.
+    """Upsert the article, fold merged events, and rebuild every event it touched, in one transaction.
 
     Idempotent: applying the same decision twice returns nothing the second time.
     A decision for an older version of an article already stored is ignored.
     """
-    changed: list[EventUpdate] = []
     with store.transaction():
-        existing = store.article(decision.article_id)
-        if existing is not None and existing.article.article.version > decision.article.article.version:
-            return []
-        store.put_article(decision)
-        touched = [decision.event_id]
-        for merged in decision.merged_event_ids:
-            if merged != decision.event_id:
-                store.move_articles(merged, decision.event_id)
-        if existing is not None and existing.event_id != decision.event_id:
-            touched.append(existing.event_id)
-        for event_id in touched:
-            update = _refresh(store, event_id)
-            if update is not None:
-                changed.append(update)
-        for merged in decision.merged_event_ids:
-            if merged != decision.event_id:
-                retired = _retire(store, merged, decision.event_id)
-                if retired is not None:
-                    changed.append(retired)
+        return _apply(store, decision)
+
+
+def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[list[EventUpdate] | Exception]:
+    """Apply a batch of decisions in one transaction: one result per decision, as :func:`apply_decision`.
+
+    Each decision runs in its own savepoint: one that fails is rolled back alone and its exception is its
+    result (its dead letter), the others are committed together. Re-applying a batch after a crash changes
+    nothing (every write is an upsert keyed by article or event id). An event touched by several decisions
+    is sent once, with the batch's last record: it holds everything the earlier ones did.
+    """
+    results: list[list[EventUpdate] | Exception] = []
+    with store.transaction():
+        for decision in decisions:
+            try:
+                with store.savepoint():
+                    results.append(_apply(store, decision))
+            except Exception as exc:  # noqa: BLE001 - becomes this decision's dead letter
+                results.append(exc)
+    return _latest_records(results)
+
+
+def _latest_records(results: list[list[EventUpdate] | Exception]) -> list[list[EventUpdate] | Exception]:
+    seen: set[str] = set()
+    out: list[list[EventUpdate] | Exception] = []
+    for result in reversed(results):
+        if isinstance(result, Exception):
+            out.append(result)
+            continue
+        kept = [u for u in reversed(result) if u.event_id not in seen]
+        seen.update(u.event_id for u in kept)
+        out.append(kept[::-1])
+    return out[::-1]
+
+
+def _apply(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
+    changed: list[EventUpdate] = []
+    existing = store.article(decision.article_id)
+    if existing is not None and existing.article.article.version > decision.article.article.version:
+        return []
+    store.put_article(decision)
+    touched = [decision.event_id]
+    for merged in decision.merged_event_ids:
+        if merged != decision.event_id:
+            store.move_articles(merged, decision.event_id)
+    if existing is not None and existing.event_id != decision.event_id:
+        touched.append(existing.event_id)
+    for event_id in touched:
+        update = _refresh(store, event_id)
+        if update is not None:
+            changed.append(update)
+    for merged in decision.merged_event_ids:
+        if merged != decision.event_id:
+            retired = _retire(store, merged, decision.event_id)
+            if retired is not None:
+                changed.append(retired)
     return changed

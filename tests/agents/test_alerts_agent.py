@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
@@ -11,6 +13,7 @@ from services.alerts import app as alerts_app
 from services.alerts.rules import parse_config
 from shared.codec import encode
 from shared.contracts import Alert, DeadLetter, EntityKind, EventEntity, EventUpdate, SourceRef
+from shared.streaming import Pending
 
 
 def _event(event_id: str, revision: int, outlets: int) -> EventUpdate:
@@ -38,13 +41,24 @@ def rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     alerts_app.fired.data.clear()
 
 
+async def _flushed(agent: Any, sent: list[object]) -> None:
+    """Until everything put before is handled: the agent takes batches, so a put returns before its outputs."""
+    await agent.put(b"{}", key=b"flush")
+    for _ in range(200):
+        if any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the agent did not get through its input in time")
+
+
 async def test_fires_once_per_rule_event_and_threshold(rules: None) -> None:
     sent: list[object] = []
 
-    async def capture(message: object) -> None:
-        sent.append(message)
+    async def capture(messages: list[object]) -> Pending:
+        sent.extend(messages)
+        return Pending()
 
-    with patch.object(alerts_app.outputs, "send", AsyncMock(side_effect=capture)):
+    with patch.object(alerts_app.outputs, "start", AsyncMock(side_effect=capture)):
         async with alerts_app.watch_events.test_context() as agent:
             await agent.put(encode(_event("e1", 1, 1)), key=b"e1")  # one outlet: below min_outlets
             await agent.put(encode(_event("e1", 2, 2)), key=b"e1")  # fires at 2
@@ -53,10 +67,11 @@ async def test_fires_once_per_rule_event_and_threshold(rules: None) -> None:
             await agent.put(b"{broken", key=b"x")  # dead letter, the agent keeps going
             await agent.put(encode(_event("e1", 4, 5)), key=b"e1")  # escalates to 4
             await agent.put(encode(_event("e2", 1, 6)), key=b"e2")  # new event above both: one alert, at 4
+            await _flushed(agent, sent)
 
     alerts = [m for m in sent if isinstance(m, Alert)]
     assert [(a.event_id, a.event_revision, a.threshold) for a in alerts] == [("e1", 2, 2), ("e1", 4, 4), ("e2", 1, 4)]
-    assert [m.reason for m in sent if isinstance(m, DeadLetter)] == ["invalid_json"]
+    assert [m.reason for m in sent if isinstance(m, DeadLetter) and m.source_key != "flush"] == ["invalid_json"]
     assert alerts_app.fired["biden|e1"] == 4 and alerts_app.fired["biden|e2"] == 4
 
 
@@ -70,13 +85,15 @@ async def test_webhook_failure_is_logged_not_fatal(rules: None, monkeypatch: pyt
     monkeypatch.setattr(alerts_app.worker.step.handle, "config", config)
     sent: list[object] = []
 
-    async def capture(message: object) -> None:
-        sent.append(message)
+    async def capture(messages: list[object]) -> Pending:
+        sent.extend(messages)
+        return Pending()
 
-    with patch.object(alerts_app.outputs, "send", AsyncMock(side_effect=capture)):
+    with patch.object(alerts_app.outputs, "start", AsyncMock(side_effect=capture)):
         async with alerts_app.watch_events.test_context() as agent:
             await agent.put(encode(_event("e3", 1, 1)), key=b"e3")
             await agent.put(encode(_event("e4", 1, 1)), key=b"e4")
-            await agent.put(encode(_event("e4", 1, 1)), key=b"e4")  # redelivery; waits for the previous ones
+            await agent.put(encode(_event("e4", 1, 1)), key=b"e4")  # redelivery
+            await _flushed(agent, sent)
 
     assert [m.event_id for m in sent if isinstance(m, Alert)] == ["e3", "e4"]

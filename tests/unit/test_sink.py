@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.sink.apply import apply_decision
+from services.sink.apply import apply_batch, apply_decision
 from services.sink.logic import consolidate
-from shared.contracts import ArticleRole, EntityKind, Tense
+from shared.contracts import ArticleRole, DedupDecision, EntityKind, Tense
+from shared.errors import WirewatchError
 from shared.eventstore import EventQuery, EventWriter
 from tests.conftest import make_decision
 
@@ -43,6 +44,31 @@ def test_apply_is_idempotent(store: EventWriter) -> None:
     second = apply_decision(store, make_decision("a2", "e1", role=ArticleRole.SYNDICATED))
     assert second[0].revision == 2 and len(second[0].sources) == 2
     assert store.count_events() == 1
+
+
+def test_a_batch_is_one_transaction_where_a_failing_decision_fails_alone(
+    store: EventWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = [make_decision("a1", "e1"), make_decision("bad", "e2"), make_decision("a2", "e1")]
+    put_article = store.put_article
+
+    def failing(decision: DedupDecision) -> None:
+        put_article(decision)  # written, then rolled back to its savepoint
+        if decision.article_id == "bad":
+            raise WirewatchError("bad decision")
+
+    monkeypatch.setattr(store, "put_article", failing)
+    results = apply_batch(store, batch)
+    assert isinstance(results[1], WirewatchError)
+    # e1 changed twice in the batch: only its last record is sent, with both articles
+    assert results[0] == []
+    assert [(u.event_id, u.revision, len(u.sources)) for u in results[2]] == [("e1", 2, 2)]  # type: ignore[union-attr]
+    assert store.article("bad") is None and store.event("e2") is None
+    assert [e.event_id for e in store.events()] == ["e1"]
+    monkeypatch.undo()
+    # redelivered after a crash: nothing changes, nothing is sent twice, no row is duplicated
+    assert apply_batch(store, batch[::2]) == [[], []]
+    assert store.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
 
 
 def test_older_version_is_ignored_and_newer_replaces(store: EventWriter) -> None:
