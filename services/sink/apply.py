@@ -10,7 +10,13 @@ from shared.eventstore import EventWriter
 
 
 def _refresh(store: EventWriter, event_id: str) -> EventUpdate | None:
-    """Rebuild one event from its articles; store and return it only if it changed."""
+    """Rebuild one event from its articles; store it if it changed; return its current record.
+
+    An unchanged event's stored record is returned as it is (same revision), not nothing: a decision
+    that changes nothing is usually one redelivered after the sink crashed between committing it and
+    having its update acknowledged, and that update must still reach the topic. Consumers see the
+    same (event id, revision) twice, as at-least-once delivery allows.
+    """
     previous = store.event(event_id)
     articles = store.articles_of(event_id)
     if not articles:
@@ -19,16 +25,18 @@ def _refresh(store: EventWriter, event_id: str) -> EventUpdate | None:
     revision = previous.revision + 1 if previous else 1
     current = consolidate(event_id, articles, revision=revision, merged_from=merged_from)
     if previous is not None and same_content(previous, current):
-        return None
+        return previous
     store.put_event(current)
     return current
 
 
 def _retire(store: EventWriter, event_id: str, into: str) -> EventUpdate | None:
-    """Mark an event that lost all its articles to ``into`` as merged, keeping its last record."""
+    """Mark an event that lost all its articles to ``into`` as merged, keeping its last record.
+
+    Already retired into ``into``: its record is returned again (see :func:`_refresh`)."""
     previous = store.event(event_id)
     if previous is None or previous.merged_into == into:
-        return None
+        return previous
     retired = previous.model_copy(update={"merged_into": into, "revision": previous.revision + 1})
     store.put_event(retired)
     return retired
@@ -37,7 +45,8 @@ def _retire(store: EventWriter, event_id: str, into: str) -> EventUpdate | None:
 def apply_decision(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
     """Upsert the article, fold merged events, and rebuild every event it touched, in one transaction.
 
-    Idempotent: applying the same decision twice returns nothing the second time.
+    Idempotent: applying the same decision twice changes no row the second time and returns the
+    events' current records again (the first attempt's sends may not have reached the broker).
     A decision for an older version of an article already stored is ignored.
     """
     with store.transaction():
@@ -49,7 +58,7 @@ def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[
 
     Each decision runs in its own savepoint: one that fails is rolled back alone and its exception is its
     result (its dead letter), the others are committed together. Re-applying a batch after a crash changes
-    nothing (every write is an upsert keyed by article or event id). An event touched by several decisions
+    no row (every write is an upsert keyed by article or event id) and sends the events' current records again. An event touched by several decisions
     is sent once, with the batch's last record: it holds everything the earlier ones did.
     """
     results: list[list[EventUpdate] | Exception] = []
