@@ -56,11 +56,22 @@ def apply_decision(store: EventWriter, decision: DedupDecision) -> list[EventUpd
 def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[list[EventUpdate] | Exception]:
     """Apply a batch of decisions in one transaction: one result per decision, as :func:`apply_decision`.
 
-    Each decision runs in its own savepoint: one that fails is rolled back alone and its exception is its
-    result (its dead letter), the others are committed together. Re-applying a batch after a crash changes
-    no row (every write is an upsert keyed by article or event id) and sends the events' current records again. An event touched by several decisions
-    is sent once, with the batch's last record: it holds everything the earlier ones did.
+    Each decision's rows are written in its own savepoint: one that fails is rolled back alone and its
+    exception is its result (its dead letter), the others are committed together. Re-applying a batch
+    after a crash changes no row (every write is an upsert keyed by article or event id) and sends the
+    events' current records again. An event touched by several decisions is rebuilt once, after all of
+    them, and sent with the last decision that touched it: under load most of a batch's decisions join
+    a few growing events, and rebuilding one from all its articles per decision made the sink the
+    pipeline's slowest stage. A batch that merges events is applied decision by decision instead (a
+    merge retires an event that a later decision of the batch may join again), and so is any batch
+    whose rebuild fails, so that failure stays with the decisions it belongs to.
     """
+    if not any(d.merged_event_ids for d in decisions):
+        try:
+            with store.transaction():
+                return _apply_grouped(store, decisions)
+        except _RebuildFailed:
+            pass  # rolled back: decision by decision below, where each failure is its own
     results: list[list[EventUpdate] | Exception] = []
     with store.transaction():
         for decision in decisions:
@@ -70,6 +81,35 @@ def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[
             except Exception as exc:  # noqa: BLE001 - becomes this decision's dead letter
                 results.append(exc)
     return _latest_records(results)
+
+
+class _RebuildFailed(Exception):
+    """An event could not be rebuilt in the grouped pass; the batch is applied decision by decision."""
+
+
+def _apply_grouped(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[list[EventUpdate] | Exception]:
+    results: list[list[EventUpdate] | Exception] = []
+    last_toucher: dict[str, int] = {}  # event id -> index of the last decision that touched it
+    for index, decision in enumerate(decisions):
+        try:
+            with store.savepoint():
+                touched = _write(store, decision)
+        except Exception as exc:  # noqa: BLE001 - becomes this decision's dead letter
+            results.append(exc)
+            continue
+        results.append([])
+        for event_id in touched:
+            last_toucher.pop(event_id, None)  # re-inserted: events keep the order of their last touch
+            last_toucher[event_id] = index
+    for event_id, index in last_toucher.items():
+        try:
+            update = _refresh(store, event_id)
+        except Exception as exc:
+            raise _RebuildFailed(event_id) from exc
+        result = results[index]
+        if update is not None and isinstance(result, list):
+            result.append(update)
+    return results
 
 
 def _latest_records(results: list[list[EventUpdate] | Exception]) -> list[list[EventUpdate] | Exception]:
@@ -85,8 +125,8 @@ def _latest_records(results: list[list[EventUpdate] | Exception]) -> list[list[E
     return out[::-1]
 
 
-def _apply(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
-    changed: list[EventUpdate] = []
+def _write(store: EventWriter, decision: DedupDecision) -> list[str]:
+    """Store the article and move merged events' articles; return the events to rebuild (none if stale)."""
     existing = store.article(decision.article_id)
     if existing is not None and existing.article.article.version > decision.article.article.version:
         return []
@@ -97,6 +137,14 @@ def _apply(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
             store.move_articles(merged, decision.event_id)
     if existing is not None and existing.event_id != decision.event_id:
         touched.append(existing.event_id)
+    return touched
+
+
+def _apply(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
+    touched = _write(store, decision)
+    if not touched:
+        return []  # a stale version: nothing was written
+    changed: list[EventUpdate] = []
     for event_id in touched:
         update = _refresh(store, event_id)
         if update is not None:

@@ -138,9 +138,12 @@ async def _both_paths(raws: list[RawArticle], monkeypatch: pytest.MonkeyPatch, t
         letters = [m for m in through_faust if isinstance(m, DeadLetter)]
         assert outputs, f"stage {name} produced nothing"
         if name == "events":
-            # the sink sends an event changed several times in a batch once, with its last record, and
-            # batches end where the input pauses: compare what each path leaves as every event's record
-            outputs, replayed = _latest_per_event(outputs), _latest_per_event(replayed)
+            # the sink rebuilds an event touched several times in a batch once and sends it with the
+            # last decision, and batches end where the input pauses: compare what each path leaves as
+            # every event's record (its revision counts the batches that changed it, so it is left out)
+            outputs, replayed = (
+                [m.model_copy(update={"revision": 0}) for m in _latest_per_event(side)] for side in (outputs, replayed)
+            )
         assert _rows(outputs) == _rows(replayed), f"stage {name}: {_differences(outputs, replayed)[:20]}"
         assert _rows(letters) == _rows(replay_letters), f"stage {name}: different dead letters"
         replay_inputs, agent_inputs = replayed, outputs

@@ -62,9 +62,9 @@ def test_a_batch_is_one_transaction_where_a_failing_decision_fails_alone(
     monkeypatch.setattr(store, "put_article", failing)
     results = apply_batch(store, batch)
     assert isinstance(results[1], WirewatchError)
-    # e1 changed twice in the batch: only its last record is sent, with both articles
+    # e1 is touched twice in the batch: rebuilt once, sent once with the last decision, both articles
     assert results[0] == []
-    assert [(u.event_id, u.revision, len(u.sources)) for u in results[2]] == [("e1", 2, 2)]  # type: ignore[union-attr]
+    assert [(u.event_id, u.revision, len(u.sources)) for u in results[2]] == [("e1", 1, 2)]  # type: ignore[union-attr]
     assert store.article("bad") is None and store.event("e2") is None
     assert [e.event_id for e in store.events()] == ["e1"]
     monkeypatch.undo()
