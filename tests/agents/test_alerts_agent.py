@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
@@ -14,6 +12,7 @@ from services.alerts.rules import parse_config
 from shared.codec import encode
 from shared.contracts import Alert, DeadLetter, EntityKind, EventEntity, EventUpdate, SourceRef
 from shared.streaming import Pending
+from tests.conftest import flush_agent, is_flush_letter
 
 
 def _event(event_id: str, revision: int, outlets: int) -> EventUpdate:
@@ -41,16 +40,6 @@ def rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     alerts_app.fired.data.clear()
 
 
-async def _flushed(agent: Any, sent: list[object]) -> None:
-    """Until everything put before is handled: the agent takes batches, so a put returns before its outputs."""
-    await agent.put(b"{}", key=b"flush")
-    for _ in range(200):
-        if any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the agent did not get through its input in time")
-
-
 async def test_fires_once_per_rule_event_and_threshold(rules: None) -> None:
     sent: list[object] = []
 
@@ -67,11 +56,11 @@ async def test_fires_once_per_rule_event_and_threshold(rules: None) -> None:
             await agent.put(b"{broken", key=b"x")  # dead letter, the agent keeps going
             await agent.put(encode(_event("e1", 4, 5)), key=b"e1")  # escalates to 4
             await agent.put(encode(_event("e2", 1, 6)), key=b"e2")  # new event above both: one alert, at 4
-            await _flushed(agent, sent)
+            await flush_agent(agent, sent, tries=200)
 
     alerts = [m for m in sent if isinstance(m, Alert)]
     assert [(a.event_id, a.event_revision, a.threshold) for a in alerts] == [("e1", 2, 2), ("e1", 4, 4), ("e2", 1, 4)]
-    assert [m.reason for m in sent if isinstance(m, DeadLetter) and m.source_key != "flush"] == ["invalid_json"]
+    assert [m.reason for m in sent if isinstance(m, DeadLetter) and not is_flush_letter(m)] == ["invalid_json"]
     assert alerts_app.fired["biden|e1"] == 4 and alerts_app.fired["biden|e2"] == 4
 
 
@@ -94,6 +83,6 @@ async def test_webhook_failure_is_logged_not_fatal(rules: None, monkeypatch: pyt
             await agent.put(encode(_event("e3", 1, 1)), key=b"e3")
             await agent.put(encode(_event("e4", 1, 1)), key=b"e4")
             await agent.put(encode(_event("e4", 1, 1)), key=b"e4")  # redelivery
-            await _flushed(agent, sent)
+            await flush_agent(agent, sent, tries=200)
 
     assert [m.event_id for m in sent if isinstance(m, Alert)] == ["e3", "e4"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from unittest.mock import AsyncMock, patch
 
@@ -17,7 +16,7 @@ from shared.contracts import DeadLetter, EventUpdate
 from shared.eventstore import EventWriter
 from shared.stage import BuildContext
 from shared.streaming import Pending
-from tests.conftest import make_decision
+from tests.conftest import flush_agent, is_flush_letter, make_decision
 
 
 @pytest.fixture
@@ -44,14 +43,10 @@ async def test_decisions_become_events_and_poison_becomes_dead_letter(store: Eve
             await agent.put(encode(make_decision("a2", "e1")), key=b"e1")
             await agent.put(encode(make_decision("a2", "e1")), key=b"e1")  # redelivery
             await agent.put(encode(make_decision("z1", "e2")), key=b"e2")
-            await agent.put(b"{}", key=b"flush")
-            for _ in range(200):  # the agent takes batches: a put returns before its batch is handled
-                if any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent):
-                    break
-                await asyncio.sleep(0.05)
+            await flush_agent(agent, sent, tries=200)
 
     updates = [m for m in sent if isinstance(m, EventUpdate)]
-    letters = [m for m in sent if isinstance(m, DeadLetter) and m.source_key != "flush"]
+    letters = [m for m in sent if isinstance(m, DeadLetter) and not is_flush_letter(m)]
     # Batches decide how many records e1 gets (one per batch that touched it; a redelivered decision
     # sends the current record again): revisions never go back, the last record holds both articles.
     e1 = [u for u in updates if u.event_id == "e1"]

@@ -17,6 +17,7 @@ from services.extractor import app as extractor_app
 from shared.codec import encode
 from shared.contracts import CleanArticle, DeadLetter, DedupDecision, EnrichedArticle, Message, RawArticle
 from shared.streaming import Outputs, Pending
+from tests.conftest import flush_agent
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 
@@ -50,12 +51,7 @@ async def _put_all(agent: Any, payloads: list[bytes], sent: list[Message]) -> No
     """
     for payload in payloads:
         await agent.put(payload, key=b"k")
-    await agent.put(b"{}", key=b"flush")
-    for _ in range(400):
-        if any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the agent did not get through its input in time")
+    await flush_agent(agent, sent)
 
 
 async def test_cleaner_agent_cleans_and_dead_letters(sent: list[Message]) -> None:

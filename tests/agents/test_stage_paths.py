@@ -8,7 +8,6 @@ letters included, must be equal (up to the time each was decided).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from shared.codec import encode
 from shared.contracts import DeadLetter, Message, RawArticle
 from shared.stage import BuildContext
 from shared.streaming import Pending
+from tests.conftest import flush_agent, is_flush_letter
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 FETCHED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -97,21 +97,13 @@ async def _through_agent(name: StageName, inputs: list[Message]) -> list[Message
         sent.extend(messages)
         return Pending()
 
-    def flushed() -> bool:
-        return any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent)
-
     with patch.object(worker.outputs, "start", AsyncMock(side_effect=capture)):
         async with worker.agent.test_context() as agent:
             for message in inputs:
                 if isinstance(message, worker.stage.source):
                     await agent.put(encode(message), key=message.key().encode())
-            await agent.put(b"{}", key=b"flush")  # its dead letter comes after every output before it
-            for _ in range(20 * max(60, len(inputs))):  # up to a second per input
-                if flushed():
-                    break
-                await asyncio.sleep(0.05)
-    assert flushed(), f"{name}: the agent did not get through its input in time"
-    return [m for m in sent if not (isinstance(m, DeadLetter) and m.source_key == "flush")]
+            await flush_agent(agent, sent, tries=20 * max(60, len(inputs)))  # up to a second per input
+    return [m for m in sent if not is_flush_letter(m)]
 
 
 def _latest_per_event(updates: list[Message]) -> list[Message]:
