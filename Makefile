@@ -47,8 +47,9 @@ cluster-wipe: ## Stop the 3-node cluster and delete its data
 cluster-topics: install cluster-up ## Create the pipeline's topics on the cluster with 3 replicas
 	@$(CLUSTER_ENV) $(PY) -m services.cli topics
 
-cluster-check: cluster-topics ## Fail unless every pipeline topic has 3 replicas, all in sync, min.insync.replicas 2
+cluster-check: cluster-topics ## Fail unless every topic has 3 replicas, all in sync, min.insync.replicas 2 (our client, then Kafka's own)
 	@$(CLUSTER_ENV) $(PY) -m services.cli topics --check
+	@$(CLUSTER) describe
 
 pg-up: ## Start a local PostgreSQL for the sink (Debian package; var/postgres, port WIREWATCH_PG_PORT or 5432)
 	@$(PG) up

@@ -5,6 +5,8 @@
 #   cluster.sh up|down|wipe|status       the whole cluster
 #   cluster.sh start N|stop N|kill N     one node (1..3): kill is kill -9; the fault suite uses them
 #   cluster.sh pid N                     the node's process id
+#   cluster.sh describe [PREFIX]         replicas / in-sync replicas of every topic, read with Kafka's
+#                                        own Java AdminClient (DescribeTopics.java); exit 1 unless 3 and 3
 #
 # Defaults: brokers on 127.0.0.1:9092,9093,9094, controllers on 9192,9193,9194, state in var/kafka-cluster.
 # WIREWATCH_CLUSTER_PORTS / WIREWATCH_CLUSTER_CONTROLLER_PORTS / WIREWATCH_CLUSTER_DIR / WIREWATCH_CLUSTER_HEAP
@@ -161,6 +163,10 @@ status() {
   return $rc
 }
 
+# Kafka's AdminClient from the same jars, through the JDK's single-file source launcher: an outside
+# client for the replication check, independent of the aiokafka code the services run on.
+describe() { java -cp "$libs/*" "$here/DescribeTopics.java" "$(bootstrap)" "${1:-}" 3; }
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
@@ -171,5 +177,6 @@ case "${1:-}" in
   stop) stop_node "$(node_arg "${2:-}")" TERM ;;
   kill) stop_node "$(node_arg "${2:-}")" KILL ;;
   pid) pid_of "$(node_arg "${2:-}")" ;;
-  *) echo "usage: $0 {up|down|wipe|status|bootstrap|start N|stop N|kill N|pid N}" >&2; exit 2 ;;
+  describe) describe "${2:-}" ;;
+  *) echo "usage: $0 {up|down|wipe|status|bootstrap|describe [PREFIX]|start N|stop N|kill N|pid N}" >&2; exit 2 ;;
 esac

@@ -94,6 +94,19 @@ class OwnCluster:
             raise RuntimeError("no node records a quorum leader")
         return best[1]
 
+    def describe(self, prefix: str) -> tuple[int, str]:
+        """``cluster.sh describe``: replication as Kafka's own Java AdminClient reports it (exit status,
+        output); status 0 only when every topic of ``prefix`` has 3 replicas, all in sync."""
+        done = subprocess.run(
+            ["bash", str(CLUSTER_SH), "describe", prefix],
+            check=False,  # a failing check is the answer, returned with its output
+            env=self.env,
+            timeout=120,
+            capture_output=True,
+            text=True,
+        )
+        return done.returncode, (done.stdout + done.stderr).strip()
+
     def leader_of(self, topic: str, partition: int) -> int:
         return asyncio.run(_leader(self.bootstrap, topic, partition))
 
