@@ -161,10 +161,16 @@ _DATELINE_CREDIT = re.compile(r"(?:^|\n)[^\n]{0,120}?\(([A-Z][A-Za-z&.]{1,9})\)\
 # sentence end ("Leyen. The") or a line break
 _CONTINUATION = r"((?:[ \t]+(?:{particles})|[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))*[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))"
 _WORD = re.compile(r"(?<![\w'’-])[a-z][a-z-]+(?![\w'’-])")
+#: One text's lower-case words and its dateline credits (:func:`text_marks`).
+Marks = tuple[frozenset[str], frozenset[str]]
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces: how names are compared here."""
+    """Lower-case ASCII words separated by single spaces: how names are compared here.
+
+    Cached: the rule folds each entity name several times, and the sink applies it to every entity
+    of an event on every rebuild (the names are short; 65,536 of them are a few MB)."""
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
     return " ".join(re.sub(r"[^a-z0-9'-]+", " ", ascii_text.lower()).split())
@@ -182,10 +188,15 @@ class TextContext:
     @classmethod
     def of(cls, texts: Iterable[str]) -> TextContext:
         kept = tuple(t for t in texts if t)
-        marks = [_marks(t) for t in kept]
-        lower = frozenset[str]().union(*(m[0] for m in marks))
-        credits = frozenset[str]().union(*(m[1] for m in marks))
-        return cls(kept, lower, credits)
+        return cls.joined(kept, [_marks(t) for t in kept])
+
+    @classmethod
+    def joined(cls, texts: tuple[str, ...], marks: Iterable[Marks]) -> TextContext:
+        """The context of these texts from their :func:`text_marks` (one per text, scanned beforehand)."""
+        scanned = list(marks)
+        lower = frozenset[str]().union(*(m[0] for m in scanned))
+        credits = frozenset[str]().union(*(m[1] for m in scanned))
+        return cls(texts, lower, credits)
 
     def full_form(self, name: str) -> str | None:
         """The longest way the texts continue a cut name ("Ursula Von" → "Ursula Von der Leyen"), if any."""
@@ -204,11 +215,13 @@ class TextContext:
         return best
 
 
-@lru_cache(maxsize=4096)
-def _marks(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """One text's lower-case words and dateline credits. Cached: the sink rebuilds an event from all
-    its articles on every change, and scanning each text again made that quadratic in its size."""
+def text_marks(text: str) -> Marks:
+    """One text's lower-case words and dateline credits: what :class:`TextContext` reads from it."""
     return frozenset(_WORD.findall(text)), frozenset(_DATELINE_CREDIT.findall(text[:2000]))
+
+
+# cached for callers that pass texts again and again (the sink keeps its articles' marks itself)
+_marks = lru_cache(maxsize=4096)(text_marks)
 
 
 def is_cut(name: str) -> bool:

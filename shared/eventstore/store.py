@@ -117,6 +117,11 @@ class EventReader:
         rows = self.execute("SELECT decision FROM articles WHERE event_id = ? ORDER BY article_id", (event_id,))
         return [DedupDecision.model_validate_json(r[0]) for r in rows.fetchall()]
 
+    def article_documents(self, event_id: str) -> list[str]:
+        """The stored decisions of an event's articles as JSON, undecoded (the sink keeps them decoded)."""
+        rows = self.execute("SELECT decision FROM articles WHERE event_id = ? ORDER BY article_id", (event_id,))
+        return [r[0] for r in rows.fetchall()]
+
     def merged_from(self, event_id: str) -> list[str]:
         rows = self.execute("SELECT from_event FROM merges WHERE into_event = ? ORDER BY from_event", (event_id,))
         return [r[0] for r in rows.fetchall()]

@@ -1,0 +1,179 @@
+"""What consolidation reads from one stored article, decoded once while its event is busy.
+
+Rebuilding an event reads all of its articles. Decoding each stored decision again (its text,
+paragraphs, entities with every mention) and scanning its text again for the actor rule on every
+rebuild made the sink's CPU per article grow with the size of its events. :class:`FactsCache` keeps
+:class:`ArticleFacts`, the few fields consolidation reads, per stored document.
+
+The cache is keyed by the stored JSON document itself, not by the article id: a row that another
+worker rewrote, a write rolled back with its savepoint, a newer version or a moved article is a
+different document (or a row read back as it is), so a lookup can only return what decoding that
+very document gives. It needs no invalidation, and the records built from it are the same as from
+decoding every row again. Memory is bounded by the characters of the documents held
+(``max_chars``); each entry costs about 1.5 times its document (the document as the key, plus the
+title and text the actor rule scans). Least recently used entries go first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.actors import Marks, text_marks
+from shared.contracts import ArticleRole, DedupDecision, EntityKind, EventDate, SourceRef, Tense
+
+SUMMARY_CHARS = 400
+TITLE_WORDS = 14  # a title made from the lead sentence when no article has a headline
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+#: Memory per character of the documents held (the key and the facts decoded from it).
+BYTES_PER_CHAR = 1.5
+#: The default bound of :class:`FactsCache`: 48 million characters of stored decisions, about 70 MB.
+CACHE_CHARS = 48_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFacts:
+    id: str
+    name: str
+    kind: EntityKind
+    count: int
+    salience: float
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityFacts:
+    value: float
+    unit: str | None
+    text: str
+    qualifier: str | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ArticleFacts:
+    """One decided article as consolidation reads it (see :func:`services.sink.logic.consolidate_facts`)."""
+
+    article_id: str
+    role: ArticleRole
+    seen_at: datetime  # published, else fetched
+    fetched_at: datetime
+    decided_at: datetime
+    title: str | None
+    summary: str | None
+    lead_title: str | None
+    event_type: str
+    event_date: EventDate | None
+    tense: Tense
+    entities: tuple[EntityFacts, ...]
+    quantities: tuple[QuantityFacts, ...]
+    source: SourceRef
+    texts: tuple[str, ...]  # title and text, the empty ones left out: what the actor rule scans
+    marks: tuple[Marks, ...]  # per text in ``texts``
+
+    @classmethod
+    def of(cls, decision: DedupDecision) -> ArticleFacts:
+        enriched = decision.article
+        clean = enriched.article
+        texts = tuple(t for t in (clean.title or "", clean.text) if t)
+        return cls(
+            article_id=clean.article_id,
+            role=decision.role,
+            seen_at=clean.published_at or clean.fetched_at,
+            fetched_at=clean.fetched_at,
+            decided_at=decision.decided_at,
+            title=clean.title,
+            summary=_summary(decision),
+            lead_title=_lead_title(decision),
+            event_type=enriched.event_type,
+            event_date=enriched.event_date,
+            tense=enriched.tense,
+            entities=tuple(EntityFacts(e.id, e.name, e.kind, e.count, e.salience) for e in enriched.entities),
+            quantities=tuple(QuantityFacts(q.value, q.unit, q.text, q.qualifier) for q in enriched.quantities),
+            source=SourceRef(
+                article_id=clean.article_id,
+                outlet=clean.outlet or clean.site_name,
+                url=clean.canonical_url or clean.url,
+                title=clean.title,
+                published_at=clean.published_at,
+                fetched_at=clean.fetched_at,
+                role=decision.role,
+                duplicate_of=decision.duplicate_of,
+            ),
+            texts=texts,
+            marks=tuple(text_marks(t) for t in texts),
+        )
+
+
+def _summary(decision: DedupDecision) -> str | None:
+    clean = decision.article.article
+    paragraphs = clean.paragraphs or [clean.text]
+    text = ""
+    for paragraph in paragraphs:
+        if paragraph.strip() == (clean.title or "").strip():
+            continue
+        text = f"{text} {paragraph}".strip()
+        if len(text) >= SUMMARY_CHARS // 2:
+            break
+    if len(text) > SUMMARY_CHARS:
+        text = text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
+    return text or None
+
+
+def _lead_title(decision: DedupDecision) -> str | None:
+    """For an event none of whose articles has a headline: the first sentence of its lead
+    article, cut to ``TITLE_WORDS`` words."""
+    clean = decision.article.article
+    text = next((p.strip() for p in clean.paragraphs or [clean.text] if p.strip()), "")
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    words = sentence.split()
+    if not words:
+        return None
+    if len(words) > TITLE_WORDS:
+        return " ".join(words[:TITLE_WORDS]) + " …"
+    return sentence
+
+
+class FactsCache:
+    """Stored decision documents → their :class:`ArticleFacts`, least recently used dropped past ``max_chars``."""
+
+    def __init__(self, max_chars: int = CACHE_CHARS) -> None:
+        self.max_chars = max_chars
+        self._entries: OrderedDict[str, ArticleFacts] = OrderedDict()
+        self._chars = 0
+
+    @classmethod
+    def of_megabytes(cls, megabytes: int) -> FactsCache:
+        """A cache that holds about ``megabytes`` of memory (see ``BYTES_PER_CHAR``)."""
+        return cls(int(megabytes * 1_000_000 / BYTES_PER_CHAR))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def chars(self) -> int:
+        return self._chars
+
+    def facts(self, documents: Iterable[str]) -> list[ArticleFacts]:
+        """The facts of each stored document, in order; a document not held is decoded (and kept)."""
+        out: list[ArticleFacts] = []
+        entries = self._entries
+        for document in documents:
+            found = entries.get(document)
+            if found is None:
+                found = ArticleFacts.of(DedupDecision.model_validate_json(document))
+                self._keep(document, found)
+            else:
+                entries.move_to_end(document)
+            out.append(found)
+        return out
+
+    def _keep(self, document: str, facts: ArticleFacts) -> None:
+        if len(document) > self.max_chars:
+            return
+        self._entries[document] = facts
+        self._chars += len(document)
+        while self._chars > self.max_chars:
+            dropped, _ = self._entries.popitem(last=False)
+            self._chars -= len(dropped)
