@@ -176,6 +176,10 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9'-]+", " ", ascii_text.lower()).split())
 
 
+#: A text's memo for :meth:`TextContext.full_form`: cut name → its longest continuation in that text.
+FullForms = dict[str, str | None]
+
+
 @dataclass(frozen=True)
 class TextContext:
     """What the rule reads from an event's article texts (empty when only the event record is at hand)."""
@@ -184,6 +188,8 @@ class TextContext:
     lower_words: frozenset[str] = frozenset()  # words written in lower case somewhere: common words
     credits: frozenset[str] = frozenset()  # "(JEN)" in a dateline: an agency credit, not an actor
     _full: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    # one memo per text, kept by a caller that builds contexts of the same texts again and again
+    _forms: tuple[FullForms, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> TextContext:
@@ -191,28 +197,49 @@ class TextContext:
         return cls.joined(kept, [_marks(t) for t in kept])
 
     @classmethod
-    def joined(cls, texts: tuple[str, ...], marks: Iterable[Marks]) -> TextContext:
-        """The context of these texts from their :func:`text_marks` (one per text, scanned beforehand)."""
+    def joined(cls, texts: tuple[str, ...], marks: Iterable[Marks], forms: tuple[FullForms, ...] = ()) -> TextContext:
+        """The context of these texts from their :func:`text_marks` (one per text, scanned beforehand)
+        and, optionally, a :data:`FullForms` memo per text that :meth:`full_form` reads and fills."""
         scanned = list(marks)
         lower = frozenset[str]().union(*(m[0] for m in scanned))
         credits = frozenset[str]().union(*(m[1] for m in scanned))
-        return cls(texts, lower, credits)
+        if forms and len(forms) != len(texts):
+            raise ValueError(f"{len(forms)} full-form memos for {len(texts)} texts")
+        return cls(texts, lower, credits, _forms=forms)
 
     def full_form(self, name: str) -> str | None:
-        """The longest way the texts continue a cut name ("Ursula Von" → "Ursula Von der Leyen"), if any."""
+        """The longest way the texts continue a cut name ("Ursula Von" → "Ursula Von der Leyen"), if any;
+        of several as long, the first in the texts' order."""
         if name in self._full:
             return self._full[name]
-        pattern = re.compile(
-            r"(?<![\w-])" + re.escape(name) + _CONTINUATION.format(particles="|".join(sorted(PARTICLES)))
-        )
         best: str | None = None
-        for text in self.texts:
-            for match in pattern.finditer(text):
-                candidate = " ".join((name + match.group(1)).split())
-                if fold(candidate.split()[-1]) not in PARTICLES and (best is None or len(candidate) > len(best)):
-                    best = candidate
+        for i, text in enumerate(self.texts):
+            memo = self._forms[i] if self._forms else None
+            if memo is not None and name in memo:
+                found = memo[name]
+            else:
+                found = _longest_continuation(name, text)
+                if memo is not None:
+                    memo[name] = found
+            # the first text's longest wins a tie, as the first match does inside one text
+            if found is not None and (best is None or len(found) > len(best)):
+                best = found
         self._full[name] = best
         return best
+
+
+_CONTINUATION_AFTER = _CONTINUATION.format(particles="|".join(sorted(PARTICLES)))
+
+
+def _longest_continuation(name: str, text: str) -> str | None:
+    """The longest continuation of a cut name in one text (the first of several as long), if any."""
+    pattern = re.compile(r"(?<![\w-])" + re.escape(name) + _CONTINUATION_AFTER)
+    best: str | None = None
+    for match in pattern.finditer(text):
+        candidate = " ".join((name + match.group(1)).split())
+        if fold(candidate.split()[-1]) not in PARTICLES and (best is None or len(candidate) > len(best)):
+            best = candidate
+    return best
 
 
 def text_marks(text: str) -> Marks:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.actors import Marks, text_marks
+from shared.actors import FullForms, Marks, text_marks
 from shared.contracts import ArticleRole, DedupDecision, EntityKind, EventDate, SourceRef, Tense
 
 SUMMARY_CHARS = 400
@@ -71,6 +71,7 @@ class ArticleFacts:
     source: SourceRef
     texts: tuple[str, ...]  # title and text, the empty ones left out: what the actor rule scans
     marks: tuple[Marks, ...]  # per text in ``texts``
+    forms: tuple[FullForms, ...]  # per text in ``texts``: the cut names already looked up there
 
     @classmethod
     def of(cls, decision: DedupDecision) -> ArticleFacts:
@@ -103,6 +104,7 @@ class ArticleFacts:
             ),
             texts=texts,
             marks=tuple(text_marks(t) for t in texts),
+            forms=tuple({} for _ in texts),
         )
 
 

@@ -67,7 +67,11 @@ def _entities(articles: Sequence[ArticleFacts]) -> tuple[list[EventEntity], list
         )
         for eid in ranked
     ]
-    texts = TextContext.joined(tuple(t for a in articles for t in a.texts), (m for a in articles for m in a.marks))
+    texts = TextContext.joined(
+        tuple(t for a in articles for t in a.texts),
+        (m for a in articles for m in a.marks),
+        tuple(f for a in articles for f in a.forms),
+    )
     kept = clean_entities(made, texts)
     actors = [e for e in kept if e.kind in ACTOR_KINDS]
     places = [e for e in kept if e.kind == EntityKind.PLACE]

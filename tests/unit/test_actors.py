@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.actors import TextContext, clean_entities, is_cut, reject_reason
+import pytest
+
+from shared.actors import TextContext, clean_entities, is_cut, reject_reason, text_marks
 from shared.contracts import EntityKind, EventEntity
 
 PERSON, ORG, GROUP, PLACE = EntityKind.PERSON, EntityKind.ORG, EntityKind.GROUP, EntityKind.PLACE
@@ -108,3 +110,16 @@ def test_text_context_unions_each_texts_words_and_credits() -> None:
     assert "Kremlin" not in context.lower_words and "MOSCOW" not in context.lower_words
     assert context.credits == {"JEN"} == TextContext.of(reversed(texts)).credits
     assert TextContext.of(texts[1:]).lower_words < context.lower_words
+
+
+def test_full_form_takes_the_first_longest_and_reuses_each_texts_memo() -> None:
+    texts = ("Ursula Von Bar spoke.", "Ursula Von der Leyen met Ursula Von der Meyen.", "Ursula Von der Keyen")
+    memos: tuple[dict[str, str | None], ...] = ({}, {}, {})
+    context = TextContext.joined(texts, [text_marks(t) for t in texts], memos)
+    assert context.full_form("Ursula Von") == "Ursula Von der Leyen" == TextContext.of(texts).full_form("Ursula Von")
+    assert [m["Ursula Von"] for m in memos] == ["Ursula Von Bar", "Ursula Von der Leyen", "Ursula Von der Keyen"]
+    memos[1]["Ursula Von"] = None  # a later context of the same texts reads the memo, not the text
+    again = TextContext.joined(texts, [text_marks(t) for t in texts], memos)
+    assert again.full_form("Ursula Von") == "Ursula Von der Keyen"
+    with pytest.raises(ValueError, match="memos"):
+        TextContext.joined(texts, [text_marks(t) for t in texts], memos[:2])
