@@ -256,8 +256,7 @@ class EventWriter(EventReader):
             ),
         )
         self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
-        for entity in [*event.actors, *event.places]:
-            self.execute(
-                "INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (event.event_id, entity.id, entity.name.lower()),
-            )
+        self.conn.cursor().executemany(
+            self._sql("INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+            [(event.event_id, entity.id, entity.name.lower()) for entity in [*event.actors, *event.places]],
+        )
