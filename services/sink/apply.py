@@ -21,7 +21,7 @@ def _refresh(store: EventWriter, event_id: str, facts: FactsCache) -> EventUpdat
     having its update acknowledged, and that update must still reach the topic. Consumers see the
     same (event id, revision) twice, as at-least-once delivery allows.
     """
-    previous = store.event(event_id)
+    previous = facts.event(store.event_document(event_id))
     articles = facts.facts(store.article_documents(event_id))
     if not articles:
         return None
@@ -30,19 +30,19 @@ def _refresh(store: EventWriter, event_id: str, facts: FactsCache) -> EventUpdat
     current = consolidate_facts(event_id, articles, revision=revision, merged_from=merged_from)
     if previous is not None and same_content(previous, current):
         return previous
-    store.put_event(current)
+    facts.keep_event(store.put_event(current), current)
     return current
 
 
-def _retire(store: EventWriter, event_id: str, into: str) -> EventUpdate | None:
+def _retire(store: EventWriter, event_id: str, into: str, facts: FactsCache) -> EventUpdate | None:
     """Mark an event that lost all its articles to ``into`` as merged, keeping its last record.
 
     Already retired into ``into``: its record is returned again (see :func:`_refresh`)."""
-    previous = store.event(event_id)
+    previous = facts.event(store.event_document(event_id))
     if previous is None or previous.merged_into == into:
         return previous
     retired = previous.model_copy(update={"merged_into": into, "revision": previous.revision + 1})
-    store.put_event(retired)
+    facts.keep_event(store.put_event(retired), retired)
     return retired
 
 
@@ -159,7 +159,7 @@ def _apply(store: EventWriter, decision: DedupDecision, facts: FactsCache) -> li
             changed.append(update)
     for merged in decision.merged_event_ids:
         if merged != decision.event_id:
-            retired = _retire(store, merged, decision.event_id)
+            retired = _retire(store, merged, decision.event_id, facts)
             if retired is not None:
                 changed.append(retired)
     return changed

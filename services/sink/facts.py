@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.actors import FullForms, Marks, text_marks
-from shared.contracts import ArticleRole, DedupDecision, EntityKind, EventDate, SourceRef, Tense
+from shared.contracts import ArticleRole, DedupDecision, EntityKind, EventDate, EventUpdate, SourceRef, Tense
 
 SUMMARY_CHARS = 400
 TITLE_WORDS = 14  # a title made from the lead sentence when no article has a headline
@@ -138,11 +138,17 @@ def _lead_title(decision: DedupDecision) -> str | None:
 
 
 class FactsCache:
-    """Stored decision documents → their :class:`ArticleFacts`, least recently used dropped past ``max_chars``."""
+    """Stored documents → what they decode to, least recently used dropped past ``max_chars``.
+
+    Holds the articles' :class:`ArticleFacts` and the events' stored records (:class:`EventUpdate`):
+    a rebuild compares the new record with the stored one, and decoding a large event's record cost
+    more than building it. An event record is kept as the sink wrote it (:meth:`keep_event`): the
+    record decoded from that document is equal to it, field by field, and encodes to the same bytes.
+    """
 
     def __init__(self, max_chars: int = CACHE_CHARS) -> None:
         self.max_chars = max_chars
-        self._entries: OrderedDict[str, ArticleFacts] = OrderedDict()
+        self._entries: OrderedDict[str, ArticleFacts | EventUpdate] = OrderedDict()
         self._chars = 0
 
     @classmethod
@@ -158,23 +164,40 @@ class FactsCache:
         return self._chars
 
     def facts(self, documents: Iterable[str]) -> list[ArticleFacts]:
-        """The facts of each stored document, in order; a document not held is decoded (and kept)."""
+        """The facts of each stored decision, in order; a document not held is decoded (and kept)."""
         out: list[ArticleFacts] = []
-        entries = self._entries
         for document in documents:
-            found = entries.get(document)
-            if found is None:
+            found = self._get(document)
+            if not isinstance(found, ArticleFacts):
                 found = ArticleFacts.of(DedupDecision.model_validate_json(document))
                 self._keep(document, found)
-            else:
-                entries.move_to_end(document)
             out.append(found)
         return out
 
-    def _keep(self, document: str, facts: ArticleFacts) -> None:
-        if len(document) > self.max_chars:
+    def event(self, document: str | None) -> EventUpdate | None:
+        """The event record stored as this document (``None``: no record)."""
+        if document is None:
+            return None
+        found = self._get(document)
+        if not isinstance(found, EventUpdate):
+            found = EventUpdate.model_validate_json(document)
+            self._keep(document, found)
+        return found
+
+    def keep_event(self, document: str, event: EventUpdate) -> None:
+        """``event`` was just stored as ``document``: the next rebuild of it need not decode it."""
+        self._keep(document, event)
+
+    def _get(self, document: str) -> ArticleFacts | EventUpdate | None:
+        found = self._entries.get(document)
+        if found is not None:
+            self._entries.move_to_end(document)
+        return found
+
+    def _keep(self, document: str, value: ArticleFacts | EventUpdate) -> None:
+        if len(document) > self.max_chars or document in self._entries:
             return
-        self._entries[document] = facts
+        self._entries[document] = value
         self._chars += len(document)
         while self._chars > self.max_chars:
             dropped, _ = self._entries.popitem(last=False)

@@ -127,8 +127,13 @@ class EventReader:
         return [r[0] for r in rows.fetchall()]
 
     def event(self, event_id: str) -> EventUpdate | None:
+        document = self.event_document(event_id)
+        return EventUpdate.model_validate_json(document) if document is not None else None
+
+    def event_document(self, event_id: str) -> str | None:
+        """An event's stored record as JSON, undecoded."""
         row = self.execute("SELECT doc FROM events WHERE event_id = ?", (event_id,)).fetchone()
-        return EventUpdate.model_validate_json(row[0]) if row else None
+        return str(row[0]) if row else None
 
     def events(self, query: EventQuery | None = None) -> list[EventUpdate]:
         q = query or EventQuery()
@@ -233,8 +238,10 @@ class EventWriter(EventReader):
         )
         return len(moved)
 
-    def put_event(self, event: EventUpdate) -> None:
+    def put_event(self, event: EventUpdate) -> str:
+        """Upsert the event's record and its entity rows; return the record as stored (JSON)."""
         search = " ".join(filter(None, [event.title, event.summary])).lower()
+        document = event.model_dump_json()
         self.execute(
             """INSERT INTO events (event_id, revision, title, search_text, event_date, first_seen, last_updated,
                    n_sources, merged_into, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -252,7 +259,7 @@ class EventWriter(EventReader):
                 event.last_updated.isoformat(),
                 len(event.sources),
                 event.merged_into,
-                event.model_dump_json(),
+                document,
             ),
         )
         self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
@@ -260,3 +267,4 @@ class EventWriter(EventReader):
             self._sql("INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
             [(event.event_id, entity.id, entity.name.lower()) for entity in [*event.actors, *event.places]],
         )
+        return document
