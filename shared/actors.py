@@ -161,8 +161,7 @@ _DATELINE_CREDIT = re.compile(r"(?:^|\n)[^\n]{0,120}?\(([A-Z][A-Za-z&.]{1,9})\)\
 # sentence end ("Leyen. The") or a line break
 _CONTINUATION = r"((?:[ \t]+(?:{particles})|[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))*[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))"
 _WORD = re.compile(r"(?<![\w'’-])[a-z][a-z-]+(?![\w'’-])")
-#: One text's lower-case words and its dateline credits (:func:`text_marks`).
-Marks = tuple[frozenset[str], frozenset[str]]
+_LOWER_WORD = re.compile(r"[a-z][a-z-]+")  # the shape of every word _WORD finds
 
 
 @lru_cache(maxsize=65536)
@@ -178,6 +177,8 @@ def fold(text: str) -> str:
 
 #: A text's memo for :meth:`TextContext.full_form`: cut name → its longest continuation in that text.
 FullForms = dict[str, str | None]
+#: A text's memo for :meth:`TextContext.writes_lower`: word → whether the text writes it in lower case.
+LowerWords = dict[str, bool]
 
 
 @dataclass(frozen=True)
@@ -185,27 +186,57 @@ class TextContext:
     """What the rule reads from an event's article texts (empty when only the event record is at hand)."""
 
     texts: tuple[str, ...] = ()
-    lower_words: frozenset[str] = frozenset()  # words written in lower case somewhere: common words
     credits: frozenset[str] = frozenset()  # "(JEN)" in a dateline: an agency credit, not an actor
     _full: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
-    # one memo per text, kept by a caller that builds contexts of the same texts again and again
+    # one memo per text each, kept by a caller that builds contexts of the same texts again and again
     _forms: tuple[FullForms, ...] = field(default=(), compare=False, repr=False)
+    _lower: tuple[LowerWords, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> TextContext:
         kept = tuple(t for t in texts if t)
-        return cls.joined(kept, [_marks(t) for t in kept])
+        return cls.joined(kept, [text_credits(t) for t in kept])
 
     @classmethod
-    def joined(cls, texts: tuple[str, ...], marks: Iterable[Marks], forms: tuple[FullForms, ...] = ()) -> TextContext:
-        """The context of these texts from their :func:`text_marks` (one per text, scanned beforehand)
-        and, optionally, a :data:`FullForms` memo per text that :meth:`full_form` reads and fills."""
-        scanned = list(marks)
-        lower = frozenset[str]().union(*(m[0] for m in scanned))
-        credits = frozenset[str]().union(*(m[1] for m in scanned))
-        if forms and len(forms) != len(texts):
-            raise ValueError(f"{len(forms)} full-form memos for {len(texts)} texts")
-        return cls(texts, lower, credits, _forms=forms)
+    def joined(
+        cls,
+        texts: tuple[str, ...],
+        credits: Iterable[frozenset[str]],
+        forms: tuple[FullForms, ...] = (),
+        lower: tuple[LowerWords, ...] = (),
+    ) -> TextContext:
+        """The context of these texts from their :func:`text_credits` (one per text, read beforehand)
+        and, optionally, a :data:`FullForms` and a :data:`LowerWords` memo per text that
+        :meth:`full_form` and :meth:`writes_lower` read and fill."""
+        if (forms and len(forms) != len(texts)) or (lower and len(lower) != len(texts)):
+            raise ValueError(f"{len(forms)} full-form and {len(lower)} lower-case memos for {len(texts)} texts")
+        return cls(texts, frozenset[str]().union(*credits), _forms=forms, _lower=lower)
+
+    @property
+    def lower_words(self) -> frozenset[str]:
+        """Every word written in lower case somewhere in the texts: common words (reads every text;
+        the rule asks :meth:`writes_lower` instead)."""
+        return frozenset(w for text in self.texts for w in _WORD.findall(text))
+
+    def writes_lower(self, word: str) -> bool:
+        """Whether ``word in self.lower_words``, reading the texts only until one writes it.
+
+        ``_WORD`` finds exactly the maximal runs of ``[a-z-]`` that start with a letter and have no
+        word character, apostrophe or hyphen on either side, so a word of that shape is among them
+        iff a search for it between such boundaries finds it."""
+        if not _LOWER_WORD.fullmatch(word):
+            return False
+        for i, text in enumerate(self.texts):
+            memo = self._lower[i] if self._lower else None
+            if memo is not None and word in memo:
+                found = memo[word]
+            else:
+                found = re.search(r"(?<![\w'’-])" + re.escape(word) + r"(?![\w'’-])", text) is not None
+                if memo is not None:
+                    memo[word] = found
+            if found:
+                return True
+        return False
 
     def full_form(self, name: str) -> str | None:
         """The longest way the texts continue a cut name ("Ursula Von" → "Ursula Von der Leyen"), if any;
@@ -242,13 +273,9 @@ def _longest_continuation(name: str, text: str) -> str | None:
     return best
 
 
-def text_marks(text: str) -> Marks:
-    """One text's lower-case words and dateline credits: what :class:`TextContext` reads from it."""
-    return frozenset(_WORD.findall(text)), frozenset(_DATELINE_CREDIT.findall(text[:2000]))
-
-
-# cached for callers that pass texts again and again (the sink keeps its articles' marks itself)
-_marks = lru_cache(maxsize=4096)(text_marks)
+def text_credits(text: str) -> frozenset[str]:
+    """The agency credits in a text's dateline ("(JEN):"), which :class:`TextContext` reads from it."""
+    return frozenset(_DATELINE_CREDIT.findall(text[:2000]))
 
 
 def is_cut(name: str) -> bool:
@@ -276,7 +303,7 @@ def reject_reason(entity: EventEntity, context: TextContext = TextContext()) -> 
         return "adjective"
     if name.isupper() and name in context.credits and entity.mentions <= max(entity.articles, 1):
         return "agency_credit"  # only ever seen as "(JEN):" at the head of an article
-    if single and not name.isupper() and entity.kind is EntityKind.ORG and folded in context.lower_words:
+    if single and not name.isupper() and entity.kind is EntityKind.ORG and context.writes_lower(folded):
         return "common_word"  # the texts also write it in lower case: "Defence" / "defence"
     return None
 

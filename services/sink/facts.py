@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.actors import FullForms, Marks, text_marks
+from shared.actors import FullForms, LowerWords, text_credits
 from shared.contracts import ArticleRole, DedupDecision, EntityKind, EventDate, EventUpdate, SourceRef, Tense
 
 SUMMARY_CHARS = 400
@@ -70,8 +70,9 @@ class ArticleFacts:
     quantities: tuple[QuantityFacts, ...]
     source: SourceRef
     texts: tuple[str, ...]  # title and text, the empty ones left out: what the actor rule scans
-    marks: tuple[Marks, ...]  # per text in ``texts``
+    credits: tuple[frozenset[str], ...]  # per text in ``texts``: its dateline credits
     forms: tuple[FullForms, ...]  # per text in ``texts``: the cut names already looked up there
+    lower: tuple[LowerWords, ...]  # per text in ``texts``: the words already looked up there
 
     @classmethod
     def of(cls, decision: DedupDecision) -> ArticleFacts:
@@ -103,8 +104,9 @@ class ArticleFacts:
                 duplicate_of=decision.duplicate_of,
             ),
             texts=texts,
-            marks=tuple(text_marks(t) for t in texts),
+            credits=tuple(text_credits(t) for t in texts),
             forms=tuple({} for _ in texts),
+            lower=tuple({} for _ in texts),
         )
 
 

@@ -69,8 +69,9 @@ def _entities(articles: Sequence[ArticleFacts]) -> tuple[list[EventEntity], list
     ]
     texts = TextContext.joined(
         tuple(t for a in articles for t in a.texts),
-        (m for a in articles for m in a.marks),
+        (c for a in articles for c in a.credits),
         tuple(f for a in articles for f in a.forms),
+        tuple(w for a in articles for w in a.lower),
     )
     kept = clean_entities(made, texts)
     actors = [e for e in kept if e.kind in ACTOR_KINDS]
