@@ -231,7 +231,7 @@ class TextContext:
             if memo is not None and word in memo:
                 found = memo[word]
             else:
-                found = re.search(r"(?<![\w'’-])" + re.escape(word) + r"(?![\w'’-])", text) is not None
+                found = word in text and _bounded_word(word).search(text) is not None
                 if memo is not None:
                     memo[word] = found
             if found:
@@ -271,6 +271,12 @@ def _longest_continuation(name: str, text: str) -> str | None:
         if fold(candidate.split()[-1]) not in PARTICLES and (best is None or len(candidate) > len(best)):
             best = candidate
     return best
+
+
+@lru_cache(maxsize=4096)
+def _bounded_word(word: str) -> re.Pattern[str]:
+    """``word`` where ``_WORD`` would find it whole: no word character, apostrophe or hyphen on either side."""
+    return re.compile(r"(?<![\w'’-])" + re.escape(word) + r"(?![\w'’-])")
 
 
 def text_credits(text: str) -> frozenset[str]:

@@ -85,8 +85,9 @@ def _quantities(articles: Sequence[ArticleFacts]) -> list[EventQuantity]:
     for a in articles:
         for q in a.quantities:
             k = (q.value, q.unit)
-            if a.article_id not in grouped[k]:
-                grouped[k].append(a.article_id)
+            ids = grouped[k]
+            if not ids or ids[-1] != a.article_id:  # an article's quantities come one after another
+                ids.append(a.article_id)
             first.setdefault(k, (q.text, q.qualifier))
     return [
         EventQuantity(text=first[k][0], value=k[0], unit=k[1], qualifier=first[k][1], article_ids=sorted(ids))
@@ -158,7 +159,12 @@ def consolidate_facts(
     )
 
 
+_BOOKKEEPING = frozenset({"revision", "last_updated"})
+
+
 def same_content(a: EventUpdate, b: EventUpdate) -> bool:
-    """Whether two records differ only in bookkeeping (revision, last_updated)."""
-    skip = {"revision", "last_updated"}
-    return a.model_dump(exclude=skip) == b.model_dump(exclude=skip)
+    """Whether two records differ only in bookkeeping (revision, last_updated).
+
+    Field by field: the nested records are frozen models that compare by their fields, as their
+    dumps would (without dumping both records on every rebuild)."""
+    return all(getattr(a, f) == getattr(b, f) for f in EventUpdate.model_fields if f not in _BOOKKEEPING)
