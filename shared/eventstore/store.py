@@ -262,9 +262,20 @@ class EventWriter(EventReader):
                 document,
             ),
         )
+        self._put_entities(event)
+        return document
+
+    def _put_entities(self, event: EventUpdate) -> None:
+        """The event's entity rows, one per entity id (the first of an id wins); left alone when they
+        already are these rows: most revisions of an event change its counts, not its entities."""
+        wanted: dict[str, str] = {}
+        for entity in [*event.actors, *event.places]:
+            wanted.setdefault(entity.id, entity.name.lower())
+        rows = self.execute("SELECT entity_id, name FROM event_entities WHERE event_id = ?", (event.event_id,))
+        if dict(rows.fetchall()) == wanted:
+            return
         self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
         self.conn.cursor().executemany(
-            self._sql("INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
-            [(event.event_id, entity.id, entity.name.lower()) for entity in [*event.actors, *event.places]],
+            self._sql("INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?)"),
+            [(event.event_id, entity_id, name) for entity_id, name in wanted.items()],
         )
-        return document
