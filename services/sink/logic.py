@@ -97,9 +97,20 @@ def _quantities(articles: Sequence[ArticleFacts]) -> list[EventQuantity]:
                 ids.append(a.article_id)
             first.setdefault(k, (q.text, q.qualifier))
     return [
-        EventQuantity(text=first[k][0], value=k[0], unit=k[1], qualifier=first[k][1], article_ids=sorted(ids))
+        _event_quantity((first[k][0], k[0], copysign(1.0, k[0]), k[1], first[k][1], tuple(sorted(ids))))
         for k, ids in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0][0]))
     ]
+
+
+#: An event quantity's fields, the sign of its value after it (as in :data:`_EntityKey`).
+_QuantityKey = tuple[str, float, float, str | None, str | None, tuple[str, ...]]
+
+
+@lru_cache(maxsize=16384)
+def _event_quantity(key: _QuantityKey) -> EventQuantity:
+    """One event quantity; cached as :func:`_event_entity` is (most of them belong to one article)."""
+    text, value, _, unit, qualifier, ids = key
+    return EventQuantity(text=text, value=value, unit=unit, qualifier=qualifier, article_ids=list(ids))
 
 
 def _timeline(articles: Sequence[ArticleFacts]) -> list[StatusChange]:
