@@ -52,7 +52,8 @@ _EntityKey = tuple[str, str, EntityKind, int, int, float, float]
 @lru_cache(maxsize=16384)
 def _event_entity(key: _EntityKey) -> EventEntity:
     """One event entity; cached (records are frozen): a rebuild changes the counts of the entities of
-    the articles that joined, and validating every other entity again was a tenth of the sink's CPU."""
+    the articles that joined, and validating every other entity again was a tenth of the sink's CPU.
+    This cache and :func:`_event_quantity`'s held 45 MB when full on the benchmark's stream."""
     eid, name, kind, mentions, articles, salience, _ = key
     return EventEntity(id=eid, name=name, kind=kind, mentions=mentions, articles=articles, salience=salience)
 
