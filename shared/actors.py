@@ -161,13 +161,24 @@ _DATELINE_CREDIT = re.compile(r"(?:^|\n)[^\n]{0,120}?\(([A-Z][A-Za-z&.]{1,9})\)\
 # sentence end ("Leyen. The") or a line break
 _CONTINUATION = r"((?:[ \t]+(?:{particles})|[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))*[ \t]+(?:[A-Z]\.|[A-Z][\w'’-]*))"
 _WORD = re.compile(r"(?<![\w'’-])[a-z][a-z-]+(?![\w'’-])")
+_LOWER_WORD = re.compile(r"[a-z][a-z-]+")  # the shape of every word _WORD finds
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces: how names are compared here."""
+    """Lower-case ASCII words separated by single spaces: how names are compared here.
+
+    Cached: the rule folds each entity name several times, and the sink applies it to every entity
+    of an event on every rebuild (the names are short; 65,536 of them are a few MB)."""
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
     return " ".join(re.sub(r"[^a-z0-9'-]+", " ", ascii_text.lower()).split())
+
+
+#: A text's memo for :meth:`TextContext.full_form`: cut name → its longest continuation in that text.
+FullForms = dict[str, str | None]
+#: A text's memo for :meth:`TextContext.writes_lower`: word → whether the text writes it in lower case.
+LowerWords = dict[str, bool]
 
 
 @dataclass(frozen=True)
@@ -175,40 +186,102 @@ class TextContext:
     """What the rule reads from an event's article texts (empty when only the event record is at hand)."""
 
     texts: tuple[str, ...] = ()
-    lower_words: frozenset[str] = frozenset()  # words written in lower case somewhere: common words
     credits: frozenset[str] = frozenset()  # "(JEN)" in a dateline: an agency credit, not an actor
     _full: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    # one memo per text each, kept by a caller that builds contexts of the same texts again and again
+    _forms: tuple[FullForms, ...] = field(default=(), compare=False, repr=False)
+    _lower: tuple[LowerWords, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> TextContext:
         kept = tuple(t for t in texts if t)
-        marks = [_marks(t) for t in kept]
-        lower = frozenset[str]().union(*(m[0] for m in marks))
-        credits = frozenset[str]().union(*(m[1] for m in marks))
-        return cls(kept, lower, credits)
+        return cls.joined(kept, [text_credits(t) for t in kept])
+
+    @classmethod
+    def joined(
+        cls,
+        texts: tuple[str, ...],
+        credits: Iterable[frozenset[str]],
+        forms: tuple[FullForms, ...] = (),
+        lower: tuple[LowerWords, ...] = (),
+    ) -> TextContext:
+        """The context of these texts from their :func:`text_credits` (one per text, read beforehand)
+        and, optionally, a :data:`FullForms` and a :data:`LowerWords` memo per text that
+        :meth:`full_form` and :meth:`writes_lower` read and fill."""
+        if (forms and len(forms) != len(texts)) or (lower and len(lower) != len(texts)):
+            raise ValueError(f"{len(forms)} full-form and {len(lower)} lower-case memos for {len(texts)} texts")
+        return cls(texts, frozenset[str]().union(*credits), _forms=forms, _lower=lower)
+
+    @property
+    def lower_words(self) -> frozenset[str]:
+        """Every word written in lower case somewhere in the texts: common words (reads every text;
+        the rule asks :meth:`writes_lower` instead)."""
+        return frozenset(w for text in self.texts for w in _WORD.findall(text))
+
+    def writes_lower(self, word: str) -> bool:
+        """Whether ``word in self.lower_words``, reading the texts only until one writes it.
+
+        ``_WORD`` finds exactly the maximal runs of ``[a-z-]`` that start with a letter and have no
+        word character, apostrophe or hyphen on either side, so a word of that shape is among them
+        iff a search for it between such boundaries finds it."""
+        if not _LOWER_WORD.fullmatch(word):
+            return False
+        for i, text in enumerate(self.texts):
+            memo = self._lower[i] if self._lower else None
+            if memo is not None and word in memo:
+                found = memo[word]
+            else:
+                found = word in text and _bounded_word(word).search(text) is not None
+                if memo is not None:
+                    memo[word] = found
+            if found:
+                return True
+        return False
 
     def full_form(self, name: str) -> str | None:
-        """The longest way the texts continue a cut name ("Ursula Von" → "Ursula Von der Leyen"), if any."""
+        """The longest way the texts continue a cut name ("Ursula Von" → "Ursula Von der Leyen"), if any;
+        of several as long, the first in the texts' order."""
         if name in self._full:
             return self._full[name]
-        pattern = re.compile(
-            r"(?<![\w-])" + re.escape(name) + _CONTINUATION.format(particles="|".join(sorted(PARTICLES)))
-        )
         best: str | None = None
-        for text in self.texts:
-            for match in pattern.finditer(text):
-                candidate = " ".join((name + match.group(1)).split())
-                if fold(candidate.split()[-1]) not in PARTICLES and (best is None or len(candidate) > len(best)):
-                    best = candidate
+        for i, text in enumerate(self.texts):
+            memo = self._forms[i] if self._forms else None
+            if memo is not None and name in memo:
+                found = memo[name]
+            else:
+                found = _longest_continuation(name, text)
+                if memo is not None:
+                    memo[name] = found
+            # the first text's longest wins a tie, as the first match does inside one text
+            if found is not None and (best is None or len(found) > len(best)):
+                best = found
         self._full[name] = best
         return best
 
 
+_CONTINUATION_AFTER = _CONTINUATION.format(particles="|".join(sorted(PARTICLES)))
+
+
+def _longest_continuation(name: str, text: str) -> str | None:
+    """The longest continuation of a cut name in one text (the first of several as long), if any."""
+    pattern = re.compile(r"(?<![\w-])" + re.escape(name) + _CONTINUATION_AFTER)
+    best: str | None = None
+    for match in pattern.finditer(text):
+        candidate = " ".join((name + match.group(1)).split())
+        if fold(candidate.split()[-1]) not in PARTICLES and (best is None or len(candidate) > len(best)):
+            best = candidate
+    return best
+
+
 @lru_cache(maxsize=4096)
-def _marks(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """One text's lower-case words and dateline credits. Cached: the sink rebuilds an event from all
-    its articles on every change, and scanning each text again made that quadratic in its size."""
-    return frozenset(_WORD.findall(text)), frozenset(_DATELINE_CREDIT.findall(text[:2000]))
+def _bounded_word(word: str) -> re.Pattern[str]:
+    """``word`` where ``_WORD`` would find it whole: no word character, apostrophe or hyphen on either side."""
+    return re.compile(r"(?<![\w'’-])" + re.escape(word) + r"(?![\w'’-])")
+
+
+def text_credits(text: str) -> frozenset[str]:
+    """The agency credits in a text's dateline ("(JEN):"), which :class:`TextContext` reads from it."""
+    return frozenset(_DATELINE_CREDIT.findall(text[:2000]))
 
 
 def is_cut(name: str) -> bool:
@@ -236,7 +309,7 @@ def reject_reason(entity: EventEntity, context: TextContext = TextContext()) -> 
         return "adjective"
     if name.isupper() and name in context.credits and entity.mentions <= max(entity.articles, 1):
         return "agency_credit"  # only ever seen as "(JEN):" at the head of an article
-    if single and not name.isupper() and entity.kind is EntityKind.ORG and folded in context.lower_words:
+    if single and not name.isupper() and entity.kind is EntityKind.ORG and context.writes_lower(folded):
         return "common_word"  # the texts also write it in lower case: "Defence" / "defence"
     return None
 

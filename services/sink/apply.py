@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.sink.logic import consolidate, same_content
+from services.sink.facts import FactsCache
+from services.sink.logic import consolidate_facts, same_content
 from shared.contracts import DedupDecision, EventUpdate
 from shared.eventstore import EventWriter
 
+#: The decoded articles a sink process keeps (keyed by their stored documents: shared safely by every store).
+FACTS = FactsCache()
 
-def _refresh(store: EventWriter, event_id: str) -> EventUpdate | None:
+
+def _refresh(store: EventWriter, event_id: str, facts: FactsCache) -> EventUpdate | None:
     """Rebuild one event from its articles; store it if it changed; return its current record.
 
     An unchanged event's stored record is returned as it is (same revision), not nothing: a decision
@@ -17,32 +21,32 @@ def _refresh(store: EventWriter, event_id: str) -> EventUpdate | None:
     having its update acknowledged, and that update must still reach the topic. Consumers see the
     same (event id, revision) twice, as at-least-once delivery allows.
     """
-    previous = store.event(event_id)
-    articles = store.articles_of(event_id)
+    previous = facts.event(store.event_document(event_id))
+    articles = facts.facts(store.article_documents(event_id))
     if not articles:
         return None
     merged_from = store.merged_from(event_id)
     revision = previous.revision + 1 if previous else 1
-    current = consolidate(event_id, articles, revision=revision, merged_from=merged_from)
+    current = consolidate_facts(event_id, articles, revision=revision, merged_from=merged_from)
     if previous is not None and same_content(previous, current):
         return previous
-    store.put_event(current)
+    facts.keep_event(store.put_event(current), current)
     return current
 
 
-def _retire(store: EventWriter, event_id: str, into: str) -> EventUpdate | None:
+def _retire(store: EventWriter, event_id: str, into: str, facts: FactsCache) -> EventUpdate | None:
     """Mark an event that lost all its articles to ``into`` as merged, keeping its last record.
 
     Already retired into ``into``: its record is returned again (see :func:`_refresh`)."""
-    previous = store.event(event_id)
+    previous = facts.event(store.event_document(event_id))
     if previous is None or previous.merged_into == into:
         return previous
     retired = previous.model_copy(update={"merged_into": into, "revision": previous.revision + 1})
-    store.put_event(retired)
+    facts.keep_event(store.put_event(retired), retired)
     return retired
 
 
-def apply_decision(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
+def apply_decision(store: EventWriter, decision: DedupDecision, facts: FactsCache = FACTS) -> list[EventUpdate]:
     """Upsert the article, fold merged events, and rebuild every event it touched, in one transaction.
 
     Idempotent: applying the same decision twice changes no row the second time and returns the
@@ -50,10 +54,12 @@ def apply_decision(store: EventWriter, decision: DedupDecision) -> list[EventUpd
     A decision for an older version of an article already stored is ignored.
     """
     with store.transaction():
-        return _apply(store, decision)
+        return _apply(store, decision, facts)
 
 
-def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[list[EventUpdate] | Exception]:
+def apply_batch(
+    store: EventWriter, decisions: Sequence[DedupDecision], facts: FactsCache = FACTS
+) -> list[list[EventUpdate] | Exception]:
     """Apply a batch of decisions in one transaction: one result per decision, as :func:`apply_decision`.
 
     Each decision's rows are written in its own savepoint: one that fails is rolled back alone and its
@@ -69,7 +75,7 @@ def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[
     if not any(d.merged_event_ids for d in decisions):
         try:
             with store.transaction():
-                return _apply_grouped(store, decisions)
+                return _apply_grouped(store, decisions, facts)
         except _RebuildFailed:
             pass  # rolled back: decision by decision below, where each failure is its own
     results: list[list[EventUpdate] | Exception] = []
@@ -77,7 +83,7 @@ def apply_batch(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[
         for decision in decisions:
             try:
                 with store.savepoint():
-                    results.append(_apply(store, decision))
+                    results.append(_apply(store, decision, facts))
             except Exception as exc:  # noqa: BLE001 - becomes this decision's dead letter
                 results.append(exc)
     return _latest_records(results)
@@ -87,7 +93,9 @@ class _RebuildFailed(Exception):
     """An event could not be rebuilt in the grouped pass; the batch is applied decision by decision."""
 
 
-def _apply_grouped(store: EventWriter, decisions: Sequence[DedupDecision]) -> list[list[EventUpdate] | Exception]:
+def _apply_grouped(
+    store: EventWriter, decisions: Sequence[DedupDecision], facts: FactsCache
+) -> list[list[EventUpdate] | Exception]:
     results: list[list[EventUpdate] | Exception] = []
     last_toucher: dict[str, int] = {}  # event id -> index of the last decision that touched it
     for index, decision in enumerate(decisions):
@@ -103,7 +111,7 @@ def _apply_grouped(store: EventWriter, decisions: Sequence[DedupDecision]) -> li
             last_toucher[event_id] = index
     for event_id, index in last_toucher.items():
         try:
-            update = _refresh(store, event_id)
+            update = _refresh(store, event_id, facts)
         except Exception as exc:
             raise _RebuildFailed(event_id) from exc
         result = results[index]
@@ -140,18 +148,18 @@ def _write(store: EventWriter, decision: DedupDecision) -> list[str]:
     return touched
 
 
-def _apply(store: EventWriter, decision: DedupDecision) -> list[EventUpdate]:
+def _apply(store: EventWriter, decision: DedupDecision, facts: FactsCache) -> list[EventUpdate]:
     touched = _write(store, decision)
     if not touched:
         return []  # a stale version: nothing was written
     changed: list[EventUpdate] = []
     for event_id in touched:
-        update = _refresh(store, event_id)
+        update = _refresh(store, event_id, facts)
         if update is not None:
             changed.append(update)
     for merged in decision.merged_event_ids:
         if merged != decision.event_id:
-            retired = _retire(store, merged, decision.event_id)
+            retired = _retire(store, merged, decision.event_id, facts)
             if retired is not None:
                 changed.append(retired)
     return changed

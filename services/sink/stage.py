@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from services.sink.apply import apply_batch
+from services.sink.facts import FactsCache
 from services.sink.settings import SinkSettings
 from shared.contracts import DedupDecision, EventUpdate, Message
 from shared.eventstore import EventWriter
@@ -22,9 +23,11 @@ def build(settings: SinkSettings, context: BuildContext) -> Step:
         """Opened on the first decision: starting a worker creates no database file."""
         return EventWriter(settings.database_url.get_secret_value())
 
+    facts = FactsCache.of_megabytes(settings.sink_cache_mb)
+
     def handle_many(decisions: Sequence[DedupDecision]) -> Sequence[Sequence[Message] | Exception]:
         """One transaction for the batch (a savepoint per decision, whose failure is its dead letter)."""
-        return apply_batch(store(), decisions)
+        return apply_batch(store(), decisions, facts)
 
     return Step(Batched(handle_many, max_batch=settings.batch_max, within_s=settings.batch_wait_s))
 

@@ -117,13 +117,23 @@ class EventReader:
         rows = self.execute("SELECT decision FROM articles WHERE event_id = ? ORDER BY article_id", (event_id,))
         return [DedupDecision.model_validate_json(r[0]) for r in rows.fetchall()]
 
+    def article_documents(self, event_id: str) -> list[str]:
+        """The stored decisions of an event's articles as JSON, undecoded (the sink keeps them decoded)."""
+        rows = self.execute("SELECT decision FROM articles WHERE event_id = ? ORDER BY article_id", (event_id,))
+        return [r[0] for r in rows.fetchall()]
+
     def merged_from(self, event_id: str) -> list[str]:
         rows = self.execute("SELECT from_event FROM merges WHERE into_event = ? ORDER BY from_event", (event_id,))
         return [r[0] for r in rows.fetchall()]
 
     def event(self, event_id: str) -> EventUpdate | None:
+        document = self.event_document(event_id)
+        return EventUpdate.model_validate_json(document) if document is not None else None
+
+    def event_document(self, event_id: str) -> str | None:
+        """An event's stored record as JSON, undecoded."""
         row = self.execute("SELECT doc FROM events WHERE event_id = ?", (event_id,)).fetchone()
-        return EventUpdate.model_validate_json(row[0]) if row else None
+        return str(row[0]) if row else None
 
     def events(self, query: EventQuery | None = None) -> list[EventUpdate]:
         q = query or EventQuery()
@@ -228,8 +238,10 @@ class EventWriter(EventReader):
         )
         return len(moved)
 
-    def put_event(self, event: EventUpdate) -> None:
+    def put_event(self, event: EventUpdate) -> str:
+        """Upsert the event's record and its entity rows; return the record as stored (JSON)."""
         search = " ".join(filter(None, [event.title, event.summary])).lower()
+        document = event.model_dump_json()
         self.execute(
             """INSERT INTO events (event_id, revision, title, search_text, event_date, first_seen, last_updated,
                    n_sources, merged_into, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -247,12 +259,23 @@ class EventWriter(EventReader):
                 event.last_updated.isoformat(),
                 len(event.sources),
                 event.merged_into,
-                event.model_dump_json(),
+                document,
             ),
         )
-        self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
+        self._put_entities(event)
+        return document
+
+    def _put_entities(self, event: EventUpdate) -> None:
+        """The event's entity rows, one per entity id (the first of an id wins); left alone when they
+        already are these rows: most revisions of an event change its counts, not its entities."""
+        wanted: dict[str, str] = {}
         for entity in [*event.actors, *event.places]:
-            self.execute(
-                "INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (event.event_id, entity.id, entity.name.lower()),
-            )
+            wanted.setdefault(entity.id, entity.name.lower())
+        rows = self.execute("SELECT entity_id, name FROM event_entities WHERE event_id = ?", (event.event_id,))
+        if dict(rows.fetchall()) == wanted:
+            return
+        self.execute("DELETE FROM event_entities WHERE event_id = ?", (event.event_id,))
+        self.conn.cursor().executemany(
+            self._sql("INSERT INTO event_entities (event_id, entity_id, name) VALUES (?, ?, ?)"),
+            [(event.event_id, entity_id, name) for entity_id, name in wanted.items()],
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.actors import TextContext, clean_entities, is_cut, reject_reason
+import pytest
+
+from shared.actors import TextContext, clean_entities, is_cut, reject_reason, text_credits
 from shared.contracts import EntityKind, EventEntity
 
 PERSON, ORG, GROUP, PLACE = EntityKind.PERSON, EntityKind.ORG, EntityKind.GROUP, EntityKind.PLACE
@@ -100,7 +102,7 @@ def test_labelled_sample_is_complete_and_the_rule_does_not_lower_the_share() -> 
 
 
 def test_text_context_unions_each_texts_words_and_credits() -> None:
-    # TextContext.of caches each text's scan; the event's context is the union over its texts
+    # the event's context is the union over its texts
     texts = ["MOSCOW (JEN) - The president spoke.", "Another text, written by the Kremlin press office.", ""]
     context = TextContext.of(texts)
     assert context.texts == tuple(texts[:2])
@@ -108,3 +110,33 @@ def test_text_context_unions_each_texts_words_and_credits() -> None:
     assert "Kremlin" not in context.lower_words and "MOSCOW" not in context.lower_words
     assert context.credits == {"JEN"} == TextContext.of(reversed(texts)).credits
     assert TextContext.of(texts[1:]).lower_words < context.lower_words
+
+
+def test_full_form_takes_the_first_longest_and_reuses_each_texts_memo() -> None:
+    texts = ("Ursula Von Bar spoke.", "Ursula Von der Leyen met Ursula Von der Meyen.", "Ursula Von der Keyen")
+    memos: tuple[dict[str, str | None], ...] = ({}, {}, {})
+    context = TextContext.joined(texts, [text_credits(t) for t in texts], memos)
+    assert context.full_form("Ursula Von") == "Ursula Von der Leyen" == TextContext.of(texts).full_form("Ursula Von")
+    assert [m["Ursula Von"] for m in memos] == ["Ursula Von Bar", "Ursula Von der Leyen", "Ursula Von der Keyen"]
+    memos[1]["Ursula Von"] = None  # a later context of the same texts reads the memo, not the text
+    again = TextContext.joined(texts, [text_credits(t) for t in texts], memos)
+    assert again.full_form("Ursula Von") == "Ursula Von der Keyen"
+    with pytest.raises(ValueError, match="memos"):
+        TextContext.joined(texts, [text_credits(t) for t in texts], memos[:2])
+
+
+def test_writes_lower_answers_as_the_lower_words_do_and_fills_each_texts_memo() -> None:
+    texts = (
+        "The defence-minister spoke; Defence said 'nato' and o'neill. A U.S. x-ray of data2 and kyiv’s",
+        "defence",
+        "Another text, mostly Capitalised: Kremlin, Press Office, pro-kremlin voices",
+    )
+    memos: tuple[dict[str, bool], ...] = ({}, {}, {})
+    context = TextContext.joined(texts, [text_credits(t) for t in texts], lower=memos)
+    words = {w for t in texts for w in t.replace(".", " ").replace(",", " ").split()} | {"data", "neill", "s", "x"}
+    for word in sorted(words | {"defence", "minister", "kremlin", "pro-kremlin", "x-ray", "nato", "kyiv", "voices"}):
+        assert context.writes_lower(word) == (word in context.lower_words), word
+    assert context.writes_lower("defence") and memos[0]["defence"] is False and memos[1]["defence"] is True
+    assert "defence" not in memos[2]  # the second text already wrote it
+    with pytest.raises(ValueError, match="memos"):
+        TextContext.joined(texts, [text_credits(t) for t in texts], lower=memos[:1])

@@ -43,9 +43,9 @@ def test_a_batch_ends_where_one_by_one_ends_and_rebuilds_each_event_once(
     rebuilt: list[str] = []
     refresh = apply_module._refresh
 
-    def counting(store: EventWriter, event_id: str) -> Any:
+    def counting(store: EventWriter, event_id: str, *rest: Any) -> Any:
         rebuilt.append(event_id)
-        return refresh(store, event_id)
+        return refresh(store, event_id, *rest)
 
     monkeypatch.setattr(apply_module, "_refresh", counting)
     results = apply_batch(batched, _batch())
@@ -76,10 +76,10 @@ def test_a_failing_rebuild_fails_only_the_decisions_of_its_event(
     store = _store(tmp_path, "failing")
     refresh = apply_module._refresh
 
-    def failing(store: EventWriter, event_id: str) -> Any:
+    def failing(store: EventWriter, event_id: str, *rest: Any) -> Any:
         if event_id == "e2":
             raise ValueError("cannot rebuild e2")
-        return refresh(store, event_id)
+        return refresh(store, event_id, *rest)
 
     monkeypatch.setattr(apply_module, "_refresh", failing)
     results = apply_batch(store, [make_decision("a1", "e1"), make_decision("b1", "e2"), make_decision("a2", "e1")])
