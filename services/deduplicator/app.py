@@ -21,15 +21,15 @@ import faust
 import structlog
 
 from services.deduplicator.logic import Deduplicator
+from services.deduplicator.settings import DeduplicatorSettings, configured_model
 from shared.contracts import ASSIGN_TOPIC, DedupDecision, EnrichedArticle, Message, utcnow
-from shared.settings import BaseServiceSettings
 from shared.streaming import Outputs, make_app, run_stage, send_durably, topic_for
 
 SERVICE = "deduplicator"
 EVICT_EVERY_S = 60.0
 
 log = structlog.get_logger(__name__)
-settings = BaseServiceSettings()
+settings = DeduplicatorSettings()
 app = make_app(SERVICE, settings, table_standby_replicas=1)
 source = topic_for(app, EnrichedArticle)
 assign_topic = topic_for(app, EnrichedArticle, name=ASSIGN_TOPIC, partitions=1, internal=True)
@@ -47,7 +47,10 @@ class _View:
     """The in-memory index, rebuilt from the table after start-up or a rebalance."""
 
     def __init__(self) -> None:
-        self.dedup = Deduplicator()
+        # a missing or corrupt model file stops the service here (ModelError), never a fallback
+        model = configured_model(settings)
+        log.info("dedup_model_loaded", path=str(settings.deduplicator_model), version=model.version)
+        self.dedup = Deduplicator(model=model)
         self.loaded = False
         self.last_evict = time.monotonic()
 

@@ -16,6 +16,7 @@ FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
 DEC = {"002_73ca37d0c5ce4629", "004_c370c7b379c2e6df"}
 
 
+@pytest.mark.xfail(strict=True, reason="learned dedup model joins the two seed calls (see test_dedup_seeds.py)")
 def test_replay_until_events_groups_the_seeds(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(SAMPLES), "--until", "events"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
