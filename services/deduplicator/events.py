@@ -8,9 +8,8 @@ from collections.abc import Callable, Mapping
 
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures
-from services.deduplicator.pairs import unit_vector
+from services.deduplicator.pairs import ArticleView
 from services.deduplicator.state import EventState
-from services.deduplicator.vectors import TermVector
 
 _DATED = frozenset({"minute", "hour", "day", "week", "month"})
 
@@ -35,8 +34,7 @@ def add_article(
     seq: int,
     cfg: DedupConfig,
     *,
-    term_idf: Callable[[int], float],
-    entity_idf: Callable[[str], float],
+    view: ArticleView,
     with_content: bool,
 ) -> None:
     """Count one article into its event. Exact duplicates (``with_content`` False) add their id
@@ -55,13 +53,14 @@ def add_article(
         ev.n_content += 1
         if feats.weekday is not None:
             _vote(ev.weekday_votes, str(feats.weekday), 1.0)
-        ev.terms = ev.terms.plus(TermVector.from_mapping(unit_vector(feats.terms, term_idf)))
+        ev.terms = ev.terms.plus(view.terms)
         if feats.title_terms:
             ev.n_titled += 1
-            ev.title_terms = ev.title_terms.plus(TermVector.from_mapping(unit_vector(feats.title_terms, term_idf)))
-        ev.lead_terms = ev.lead_terms.plus(TermVector.from_mapping(unit_vector(feats.lead_terms, term_idf)))
-        _add_into(ev.entities, unit_vector(feats.entities, entity_idf))
+            ev.title_terms = ev.title_terms.plus(view.title)
+        ev.lead_terms = ev.lead_terms.plus(view.lead)
+        _add_into(ev.entities, view.entities)
         _add_into(ev.participants, feats.entities)
+        ev.participant_cache = None
         ev.phrases.update(feats.phrases)
         ev.numbers.update(feats.numbers)
         ev.event_types[feats.event_type] += 1
@@ -85,6 +84,7 @@ def fold(keep: EventState, gone: EventState, order: Callable[[str], int], cfg: D
     keep.n_titled += gone.n_titled
     _add_into(keep.entities, gone.entities)
     _add_into(keep.participants, gone.participants)
+    keep.participant_cache = None
     keep.phrases.update(gone.phrases)
     keep.numbers.update(gone.numbers)
     keep.event_types.update(gone.event_types)

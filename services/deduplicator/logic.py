@@ -35,7 +35,7 @@ from typing import Any
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.model import EventModel
-from services.deduplicator.pairs import FloatArray, pair_matrix
+from services.deduplicator.pairs import ArticleView, FloatArray, pair_matrix
 from services.deduplicator.settings import configured_model
 from services.deduplicator.state import ArticleState, EventState, StoredDecision
 from services.deduplicator.store import EventStore
@@ -54,6 +54,7 @@ class Scored:
     events: list[EventState]
     x: FloatArray
     p: FloatArray
+    view: ArticleView | None = None  # the article's vectors, reused when it is recorded
 
 
 @dataclass(slots=True)
@@ -145,6 +146,7 @@ class Deduplicator:
             store.watermark = feats.retained_from
         hit = (ArticleRole.UPDATE, prior, 1.0) if prior is not None else store.copies.find(feats, store.articles)
         choice: Choice | None = None
+        scored: Scored | None = None
         if hit is not None and hit[1].event_id in store.events:
             choice = Choice(store.events[hit[1].event_id], hit[2])
         else:
@@ -173,7 +175,7 @@ class Deduplicator:
             merged_event_ids=[m.event_id for m in choice.merged],
             decided_at=utcnow().isoformat(),
         )
-        st = store.record(feats, event, stored)
+        st = store.record(feats, event, stored, scored.view if scored is not None else None)
         self._assigned += 1
         if choice.event is None and self.config.recheck_after > 0:
             heapq.heappush(
@@ -184,12 +186,13 @@ class Deduplicator:
 
     def score(self, feats: ArticleFeatures, exclude: str | None = None) -> Scored:
         """The candidate events with their probabilities, most probable first (ties: older first)."""
-        cands = [(ev, n) for ev, n in self._store.candidates(feats) if ev.event_id != exclude]
+        view = self._store.view(feats)
+        cands = [(ev, n) for ev, n in self._store.candidates(view) if ev.event_id != exclude]
         events = [ev for ev, _ in cands]
-        x = pair_matrix(self._store.view(feats), events, [n for _, n in cands])
+        x = pair_matrix(view, events, [n for _, n in cands])
         p = self.model.proba(x)
         order = sorted(range(len(events)), key=lambda i: (-p[i], events[i].seq))
-        return Scored([events[i] for i in order], x[order], p[order])
+        return Scored([events[i] for i in order], x[order], p[order], view)
 
     def choose(self, feats: ArticleFeatures, scored: Scored) -> Choice:
         """Join the most probable candidate when it reaches the join threshold; fold in the other

@@ -82,9 +82,11 @@ class ArticleView:
 
     def __init__(self, feats: ArticleFeatures, term_idf: Callable[[int], float], entity_idf: Callable[[str], float]):
         self.feats = feats
-        self.terms = TermVector.from_mapping(unit_vector(feats.terms, term_idf))
-        self.title = TermVector.from_mapping(unit_vector(feats.title_terms, term_idf))
-        self.lead = TermVector.from_mapping(unit_vector(feats.lead_terms, term_idf))
+        idf = {k: term_idf(k) for k in (*feats.terms, *feats.title_terms, *feats.lead_terms)}
+        self.term_idf = idf
+        self.terms = TermVector.from_mapping(unit_vector(feats.terms, idf.__getitem__))
+        self.title = TermVector.from_mapping(unit_vector(feats.title_terms, idf.__getitem__))
+        self.lead = TermVector.from_mapping(unit_vector(feats.lead_terms, idf.__getitem__))
         self.entities = unit_vector(feats.entities, entity_idf)
         self.leaders = _leading(feats.entities)
         self.words = _by_word(feats.entities)
@@ -188,8 +190,9 @@ def pair_row(view: ArticleView, ev: EventState, hits: int) -> list[float]:
     shared = len(f.numbers & ev.numbers.keys())
     gap, month, wday = _date_features(f, ev)
     top_type = ev.event_types.most_common(1)[0][0] if ev.event_types else "other"
-    ev_leaders = _leading(ev.participants)
-    ev_words = _by_word(ev.participants)
+    if ev.participant_cache is None:  # reset whenever the participants change (events.py)
+        ev.participant_cache = (_leading(ev.participants), _by_word(ev.participants))
+    ev_leaders, ev_words = ev.participant_cache
     return [
         _link(dot, n),
         max(0.0, dot / n),

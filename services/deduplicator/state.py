@@ -151,6 +151,9 @@ class EventState:
     n_titled: int = 0  # members with a headline
     lead_terms: TermVector = field(default_factory=TermVector.empty)  # summed unit lead vectors
     numbers: Counter[str] = field(default_factory=Counter)  # figures stated, by how many members
+    # leading participants and name-word weights derived from ``participants`` (pairs.py); not
+    # persisted, reset to None whenever the participants change
+    participant_cache: Any = field(default=None, repr=False, compare=False)
 
     def trim(self, max_terms: int, max_articles: int) -> None:
         """Keep the state bounded: the heaviest terms, the latest article ids, the top phrases."""

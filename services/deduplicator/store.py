@@ -38,8 +38,9 @@ class EventStore:
     def view(self, feats: ArticleFeatures) -> ArticleView:
         return ArticleView(feats, self.term_df.idf, self.entity_df.idf)
 
-    def candidates(self, feats: ArticleFeatures) -> list[tuple[EventState, int]]:
-        index_terms = self.retriever.index_terms(feats, self.term_df.idf)
+    def candidates(self, view: ArticleView) -> list[tuple[EventState, int]]:
+        feats = view.feats
+        index_terms = self.retriever.index_terms(feats, view.term_idf.__getitem__)
         return [(self.events[e], n) for e, n in self.retriever.candidates(feats, index_terms, self.events)]
 
     def touch_article(self, st: ArticleState) -> None:
@@ -114,17 +115,20 @@ class EventStore:
         self._unindex(st)
         del self.articles[st.article_id]
 
-    def record(self, feats: ArticleFeatures, event: EventState, decision: StoredDecision) -> ArticleState:
-        """Count a decided article into its event and every index."""
+    def record(
+        self, feats: ArticleFeatures, event: EventState, decision: StoredDecision, view: ArticleView | None = None
+    ) -> ArticleState:
+        """Count a decided article into its event and every index (``view``: the article's
+        vectors if already computed against the current document frequencies)."""
         with_content = decision.role != ArticleRole.DUPLICATE.value
-        index_terms = self.retriever.index_terms(feats, self.term_df.idf) if with_content else []
+        view = view or self.view(feats)
+        index_terms = self.retriever.index_terms(feats, view.term_idf.__getitem__) if with_content else []
         add_article(
             event,
             feats,
             self.next_seq(),
             self.cfg,
-            term_idf=self.term_df.idf,
-            entity_idf=self.entity_df.idf,
+            view=view,
             with_content=with_content,
         )
         st = ArticleState(

@@ -30,10 +30,10 @@ from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.labelled import LabelledArticle, load_labelled
 from services.deduplicator.logic import Choice, Deduplicator, Scored
 from services.deduplicator.model import EventModel
-from services.deduplicator.pairs import N_FEATURES, FloatArray
+from services.deduplicator.pairs import N_FEATURES, FloatArray, pair_matrix
 
-TREES = 200
-DEPTH = 3
+TREES = 300
+DEPTH = 4
 LEARNING_RATE = 0.1
 INNER_BLOCKS = 3
 JOIN_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -66,11 +66,10 @@ class _TeacherForced(Deduplicator):
         self.labels: list[FloatArray] = []
 
     def score(self, feats: ArticleFeatures, exclude: str | None = None) -> Scored:
-        cands = [(ev, n) for ev, n in self._store.candidates(feats) if ev.event_id != exclude]
-        from services.deduplicator.pairs import pair_matrix  # noqa: PLC0415
-
-        x = pair_matrix(self._store.view(feats), [ev for ev, _ in cands], [n for _, n in cands])
-        return Scored([ev for ev, _ in cands], x, np.zeros(len(cands)))
+        view = self._store.view(feats)
+        cands = [(ev, n) for ev, n in self._store.candidates(view) if ev.event_id != exclude]
+        x = pair_matrix(view, [ev for ev, _ in cands], [n for _, n in cands])
+        return Scored([ev for ev, _ in cands], x, np.zeros(len(cands)), view)
 
     def choose(self, feats: ArticleFeatures, scored: Scored) -> Choice:
         target = self.event_of_gold.get(self.gold[feats.article_id])
