@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 
 from services.deduplicator.logic import Deduplicator
+from services.deduplicator.settings import DeduplicatorSettings, configured_model
 from shared.contracts import ASSIGN_TOPIC, DedupDecision, EnrichedArticle, Message, utcnow
 from shared.settings import BaseServiceSettings
 from shared.stage import BuildContext, DeadLetterPolicy, Stage, StateTable, Step
@@ -31,8 +32,8 @@ log = structlog.get_logger(__name__)
 class Assigner:
     """The in-memory index over the state table: decide, then fold in earlier articles that moved."""
 
-    def __init__(self, state: MutableMapping[str, Any], *, evict_every_s: float | None) -> None:
-        self.dedup = Deduplicator()
+    def __init__(self, dedup: Deduplicator, state: MutableMapping[str, Any], *, evict_every_s: float | None) -> None:
+        self.dedup = dedup
         self.state = state
         self.loaded = False
         # Eviction follows the wall clock; replay's input is historic, so there it is off.
@@ -74,13 +75,18 @@ class Assigner:
 
 
 def build(settings: BaseServiceSettings, context: BuildContext) -> Step:
-    assigner = Assigner(context.state, evict_every_s=EVICT_EVERY_S if context.live else None)
+    assert isinstance(settings, DeduplicatorSettings)
+    # a missing or corrupt model file stops the stage here (ModelError), never a silent fallback
+    model = configured_model(settings)
+    log.info("dedup_model_loaded", path=str(settings.deduplicator_model), version=model.version)
+    dedup = Deduplicator(model=model)
+    assigner = Assigner(dedup, context.state, evict_every_s=EVICT_EVERY_S if context.live else None)
     return Step(assigner, reset=assigner.reset)
 
 
 STAGE = Stage(
     name="deduplicator",
-    settings=BaseServiceSettings,
+    settings=DeduplicatorSettings,
     source=EnrichedArticle,
     outputs=(DedupDecision,),
     build=build,
