@@ -6,6 +6,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 KAFKA := deploy/kafka/kafka.sh
+CLUSTER := deploy/kafka/cluster.sh
+PG := deploy/postgres.sh
+# what the services need to use the cluster instead of the single broker (ports: WIREWATCH_CLUSTER_PORTS)
+CLUSTER_ENV = WIREWATCH_KAFKA_BOOTSTRAP=$$($(CLUSTER) bootstrap) WIREWATCH_TOPIC_REPLICATION=3
 STAMP := $(VENV)/.installed
 export WIREWATCH_DATABASE_URL ?= sqlite:///var/wirewatch.db
 
@@ -30,6 +34,33 @@ kafka-down: ## Stop the local Kafka broker
 kafka-wipe: ## Stop Kafka and delete its data (topics, offsets, table changelogs)
 	@$(KAFKA) wipe
 
+cluster-up: ## Start a 3-node KRaft cluster (brokers 127.0.0.1:9092-9094, 3 controllers, RF 3, min ISR 2); not with kafka-up
+	@$(KAFKA) install
+	@$(CLUSTER) up
+
+cluster-down: ## Stop the 3-node cluster
+	@$(CLUSTER) down
+
+cluster-wipe: ## Stop the 3-node cluster and delete its data
+	@$(CLUSTER) wipe
+
+cluster-topics: install cluster-up ## Create the pipeline's topics on the cluster with 3 replicas
+	@$(CLUSTER_ENV) $(PY) -m services.cli topics
+
+cluster-check: cluster-topics ## Fail unless every pipeline topic has 3 replicas, all in sync, min.insync.replicas 2
+	@$(CLUSTER_ENV) $(PY) -m services.cli topics --check
+
+pg-up: ## Start a local PostgreSQL for the sink (Debian package; var/postgres, port WIREWATCH_PG_PORT or 5432)
+	@$(PG) up
+
+pg-down: ## Stop the local PostgreSQL
+	@$(PG) down
+
+cluster-run: cluster-topics pg-up ## Every service on the cluster, sink in PostgreSQL, 2 workers a stage (Ctrl-C stops)
+	@mkdir -p var
+	WIREWATCH_DATABASE_URL=$$($(PG) url) $(CLUSTER_ENV) $(PY) deploy/run_all.py \
+	  --replicas cleaner=2 extractor=2 deduplicator=2 sink=2 --watch-events
+
 topics: install kafka-up ## Create the pipeline's topics (WIREWATCH_TOPIC_PARTITIONS, default 8)
 	@$(PY) -m services.cli topics
 
@@ -50,12 +81,12 @@ down: ## Stop the background services (not Kafka)
 events: install ## Show the consolidated events in the sink
 	@$(PY) -m services.cli events
 
-test: install kafka-up ## Run every test: logic, agents, end to end on the real broker, the fault suite
+test: install kafka-up ## Run every test: logic, agents, end to end on the real broker, the fault suite (not the cluster's)
 	@deploy/chromium.sh >/dev/null 2>&1 || echo "chromium could not be installed: the live-page test will skip"
-	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q tests
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m "not cluster" tests
 
 test-unit: install ## Run the tests that need no broker
-	$(PY) -m pytest -q -m "not e2e and not faults" tests
+	$(PY) -m pytest -q -m "not e2e and not faults and not cluster" tests
 
 test-page: install ## The monitoring page in headless Chromium over back-filled stores (no Kafka; axe-core from npm)
 	@deploy/chromium.sh >/dev/null 2>&1 || echo "chromium could not be installed: the page tests will skip"
@@ -63,7 +94,11 @@ test-page: install ## The monitoring page in headless Chromium over back-filled 
 	$(PY) -m pytest -q -s tests/e2e/test_monitor_page.py
 
 test-faults: install kafka-up ## Only the fault suite (own broker): kill -9 every service, broker restarts, poison
-	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m faults tests/faults
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m "faults and not cluster" tests/faults
+
+test-cluster: install ## The fault suite on a private 3-broker cluster with PostgreSQL, under load (~20-30 min)
+	@$(KAFKA) install
+	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -s -m cluster --basetemp=var/test-cluster tests/faults/test_cluster.py
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check shared services tests bench deploy
@@ -100,4 +135,4 @@ bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds
 clean: down ## Remove local state (sink database, logs); keeps Kafka's jars
 	rm -rf var/wirewatch.db* var/services.log
 
-.PHONY: help install kafka-up kafka-down kafka-wipe topics run up down events test test-unit test-page test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup train-dedup bench-fetch clean
+.PHONY: help install kafka-up kafka-down kafka-wipe cluster-up cluster-down cluster-wipe cluster-topics cluster-check cluster-run pg-up pg-down test-cluster topics run up down events test test-unit test-page test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup train-dedup bench-fetch clean

@@ -122,6 +122,7 @@ class TopicTracker:
                     self.seen.event_sources[event_id] = (revision, frozenset(str(i) for i in ids))
             else:
                 letter = {k: doc.get(k) for k in ("service", "reason", "source_topic", "article_id", "source_key")}
+                letter["error"] = str(doc.get("error") or "")[:300]
                 record_key = key.decode("utf-8", "replace") if key else None
                 for k in {doc.get("article_id"), doc.get("source_key"), record_key}:
                     if k:

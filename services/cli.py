@@ -120,10 +120,22 @@ def cmd_config_doc(args: argparse.Namespace) -> int:
 def cmd_topics(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415
 
-    from shared.admin import ensure_topics  # noqa: PLC0415
+    from shared.admin import ensure_topics, replication_problems, replication_report  # noqa: PLC0415
     from shared.settings import BaseServiceSettings  # noqa: PLC0415
 
-    created = asyncio.run(ensure_topics(BaseServiceSettings()))
+    settings = BaseServiceSettings()
+    if args.check:
+        report = asyncio.run(replication_report(settings))
+        for name, r in report.items():
+            print(
+                f"{name}: {r['partitions']} partitions, replicas {r['replicas']}, in sync {r['isr']},"
+                f" min.insync.replicas {r['min_insync']}"
+            )
+        problems = replication_problems(report, settings.topic_replication) or ([] if report else ["no pipeline topic"])
+        for line in problems:
+            print(f"PROBLEM {line}", file=sys.stderr)
+        return EXIT_FAILED if problems else EXIT_OK
+    created = asyncio.run(ensure_topics(settings))
     print(f"topics ready ({len(created)} created: {', '.join(created) or '-'})")
     return 0
 
@@ -202,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     cd.set_defaults(func=cmd_config_doc)
 
     tp = sub.add_parser("topics", help="create the pipeline's topics with the configured partitions")
+    tp.add_argument(
+        "--check",
+        action="store_true",
+        help="create nothing: describe every pipeline topic (faust's too) and exit 1 unless each has "
+        "WIREWATCH_TOPIC_REPLICATION replicas, all in sync, and min.insync.replicas 2 when there are 3+",
+    )
     tp.set_defaults(func=cmd_topics)
 
     fe = sub.add_parser("fetch", help="fetch sources now, without Kafka, and print raw articles as JSON lines")

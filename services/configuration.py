@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -78,12 +79,20 @@ def _type(annotation: Any) -> str:
 
 def _default(field: FieldInfo) -> str:
     value = field.default
+    if value is PydanticUndefined and field.default_factory is not None:
+        made = field.default_factory()  # type: ignore[call-arg]
+        if isinstance(made, BaseModel):
+            return "its fields' defaults"
+        return f"`{json.dumps(made)}`"
     if value is PydanticUndefined:
         return "(required)"
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     if value is None:
         return "(none)"
+    if isinstance(value, Path) and value.is_relative_to(SERVICES_DIR.parent):
+        # a file shipped in the package: named from the repository root, not this checkout's path
+        value = value.relative_to(SERVICES_DIR.parent)
     return f"`{value}`" if str(value) else '`""`'
 
 

@@ -25,6 +25,7 @@ from shared.errors import EXIT_RESTART, WirewatchError, exit_for_restart
 from shared.health import install_health
 from shared.logging import configure_logging
 from shared.metrics import METRICS
+from shared.producer import install as install_durable_producer
 from shared.seekfence import install as install_seek_fence
 from shared.settings import BaseServiceSettings
 from shared.stage import BatchHandler, Handler
@@ -50,6 +51,7 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
     # faust's fetch loop must not skip records after a rebalance seek, nor commit past one in flight
     if settings.consumer_guards:
         install_seek_fence(lambda topic: topic_configs(topic)["cleanup.policy"] == "compact")
+    install_durable_producer()  # acks=all and idempotence: a retry after a leader change is no duplicate
     configure_logging(settings.log_level, settings.log_format, service=service)
     register_codecs(settings.max_message_bytes)
     broker_credentials = None

@@ -43,8 +43,19 @@ configure() {
   fi
 }
 
+# The 3-node cluster (cluster.sh) also listens on 9092 by default: refuse rather than share the port.
+cluster_running() {
+  local f taken=" ${WIREWATCH_CLUSTER_PORTS:-9092 9093 9094} ${WIREWATCH_CLUSTER_CONTROLLER_PORTS:-9192 9193 9194} "
+  [[ "$taken" == *" $port "* || "$taken" == *" $cport "* ]] || return 1
+  for f in "${WIREWATCH_CLUSTER_DIR:-$repo/var/kafka-cluster}"/node*/kafka.pid; do
+    [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null && return 0
+  done
+  return 1
+}
+
 up() {
   install
+  if cluster_running; then log "the 3-node cluster (make cluster-up) is running: stop it first with make cluster-down"; exit 1; fi
   if running && answering; then log "already running on 127.0.0.1:$port"; return; fi
   if answering; then log "a broker from elsewhere already answers on 127.0.0.1:$port; using it"; return; fi
   configure

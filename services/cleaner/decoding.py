@@ -67,7 +67,7 @@ def decode_base64(body: str, limits: CleanerLimits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
-def looks_binary(data: bytes) -> bool:
+def looks_binary(data: bytes, limits: CleanerLimits = DEFAULT_LIMITS) -> bool:
     """True for known binary formats or byte strings dense in NUL/control bytes."""
     if data.startswith(_BINARY_MAGIC):
         return True
@@ -77,7 +77,7 @@ def looks_binary(data: bytes) -> bool:
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
-    return controls / len(head) > DEFAULT_LIMITS.max_control_ratio
+    return controls / len(head) > limits.max_control_ratio
 
 
 def _codec_name(name: str | None) -> str | None:
@@ -131,13 +131,13 @@ def decode_bytes(data: bytes, declared: str | None, is_html: bool) -> str:
     raise RejectedInput("no charset decodes this body", reason="undecodable")
 
 
-def check_text(text: str) -> None:
+def check_text(text: str, limits: CleanerLimits = DEFAULT_LIMITS) -> None:
     """Reject decoded text that is really binary noise."""
     sample = text[:20_000]
     if not sample.strip():
         raise RejectedInput("body is empty", reason="empty")
     controls = len(_CONTROL.findall(sample))
-    if controls / max(1, len(sample)) > DEFAULT_LIMITS.max_control_ratio:
+    if controls / max(1, len(sample)) > limits.max_control_ratio:
         raise RejectedInput("body contains binary control characters", reason="binary")
     replacement = sample.count("\ufffd")
     if replacement / max(1, len(sample)) > 0.05:

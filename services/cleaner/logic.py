@@ -76,7 +76,7 @@ def _body_text(raw: RawArticle, limits: CleanerLimits) -> str:
             raise RejectedInput(f"body of {len(data)} bytes exceeds {limits.max_bytes}", reason="too_large")
         if not data.strip():
             raise RejectedInput("body is empty", reason="empty")
-        if looks_binary(data):
+        if looks_binary(data, limits):
             raise RejectedInput("body is binary data", reason="binary")
         text = decode_bytes(data, raw.charset, raw.content_type == "text/html")
     else:
@@ -84,7 +84,7 @@ def _body_text(raw: RawArticle, limits: CleanerLimits) -> str:
         if len(text) > limits.max_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
             raise RejectedInput(f"body exceeds {limits.max_bytes} bytes", reason="too_large")
         text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be encoded later
-    check_text(text)
+    check_text(text, limits)
     return text
 
 

@@ -40,11 +40,17 @@ class CleanerSettings(BaseServiceSettings):
     cleaner_min_chars: int = Field(
         default=DEFAULT_LIMITS.min_chars, ge=1, description="fewer chars: short item, needs a headline"
     )
+    cleaner_max_control_ratio: float = Field(
+        default=DEFAULT_LIMITS.max_control_ratio, gt=0, le=1, description="share of control characters: binary above"
+    )
     cleaner_learner_min_articles: int = Field(default=3, ge=2, description="articles a line must recur in")
     cleaner_learner_max_lines: int = Field(default=5000, ge=10, description="line counters kept per outlet")
     cleaner_learner_max_outlets: int = Field(default=1000, ge=1, description="outlets remembered")
 
     def limits(self) -> CleanerLimits:
         return CleanerLimits(
-            max_bytes=self.cleaner_max_bytes, min_words=self.cleaner_min_words, min_chars=self.cleaner_min_chars
+            max_bytes=self.cleaner_max_bytes,
+            min_words=self.cleaner_min_words,
+            min_chars=self.cleaner_min_chars,
+            max_control_ratio=self.cleaner_max_control_ratio,
         )

@@ -2,7 +2,8 @@
 
 These size the state and the work per article and define what a copy is; they do not
 weigh evidence: the article-to-event decision is the learned model's
-(services/deduplicator/model.py).
+(services/deduplicator/model.py). A deployment overrides them with
+``WIREWATCH_DEDUPLICATOR_CONFIG`` (a JSON object of these fields) rather than by editing code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class DedupConfig(BaseModel):
     """Copy detection, state bounds, retrieval caps and the re-check schedule."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")  # a stale knob is an error, not ignored
+    model_config = ConfigDict(frozen=True, extra="forbid")  # a misspelt override fails, not ignored
 
     # --- near-duplicate detection (MinHash over word shingles) ---
     shingle_size: int = Field(default=4, ge=1, le=10)

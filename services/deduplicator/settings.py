@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from services.deduplicator.config import DedupConfig
 from services.deduplicator.model import DEFAULT_MODEL, EventModel
 from shared.settings import BaseServiceSettings
 
@@ -15,6 +16,14 @@ class DeduplicatorSettings(BaseServiceSettings):
     deduplicator_model: Path = Field(
         default=DEFAULT_MODEL,
         description="the article-to-event model file (`wirewatch train-dedup` writes one); default: the shipped model",
+    )
+    deduplicator_config: DedupConfig = Field(
+        default_factory=DedupConfig,
+        description="overrides of the deduplicator's knobs as a JSON object of DedupConfig fields "
+        '(services/deduplicator/config.py, docs/dedup.md), e.g. {"retention_days": 14}; unknown fields are refused',
+    )
+    deduplicator_evict_every_s: float = Field(
+        default=60.0, gt=0, description="how often a live worker drops articles and events past their retention"
     )
 
 

@@ -24,8 +24,6 @@ from shared.contracts import ASSIGN_TOPIC, DedupDecision, EnrichedArticle, Messa
 from shared.settings import BaseServiceSettings
 from shared.stage import BuildContext, DeadLetterPolicy, Stage, StateTable, Step
 
-EVICT_EVERY_S = 60.0
-
 log = structlog.get_logger(__name__)
 
 
@@ -79,8 +77,9 @@ def build(settings: BaseServiceSettings, context: BuildContext) -> Step:
     # a missing or corrupt model file stops the stage here (ModelError), never a silent fallback
     model = configured_model(settings)
     log.info("dedup_model_loaded", path=str(settings.deduplicator_model), version=model.version)
-    dedup = Deduplicator(model=model)
-    assigner = Assigner(dedup, context.state, evict_every_s=EVICT_EVERY_S if context.live else None)
+    dedup = Deduplicator(settings.deduplicator_config, model=model)
+    evict_every_s = settings.deduplicator_evict_every_s if context.live else None
+    assigner = Assigner(dedup, context.state, evict_every_s=evict_every_s)
     return Step(assigner, reset=assigner.reset)
 
 

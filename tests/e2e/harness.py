@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
 
 from shared.contracts import EventUpdate
@@ -39,6 +40,19 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def wait_for_api(base: str, log: Path, timeout_s: float = 60.0) -> None:
+    """Until the API at ``base`` answers ``/healthz`` with 200; its log's tail in the failure otherwise."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"the API did not start: {log.read_text()[-2000:]}")
 
 
 def broker_available() -> bool:

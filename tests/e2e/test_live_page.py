@@ -16,10 +16,20 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.harness import DEC, FEB, REPO, SEEDS, Pipeline, copy_samples, free_port, groups, require_broker
+from tests.e2e.harness import (
+    DEC,
+    FEB,
+    REPO,
+    SEEDS,
+    Pipeline,
+    copy_samples,
+    free_port,
+    groups,
+    require_broker,
+    wait_for_api,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -82,15 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pipeline, s
     try:
         p.create_topics()
         p.start_all()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError(f"the API did not start: {(work / 'api.log').read_text()[-2000:]}")
+        wait_for_api(base, work / "api.log")
         yield p, base
     finally:
         api.terminate()

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from shared.eventstore import EventReader, EventWriter
-from tests.e2e.harness import FEB, REPO, SEEDS, free_port
+from tests.e2e.harness import FEB, REPO, SEEDS, free_port, wait_for_api
 from tests.e2e.test_live_page import browser  # noqa: F401 - the shared headless Chromium fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # end to end (CLI, API, browser); no broker needed
@@ -64,15 +64,7 @@ def serve(url: str, work: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            raise AssertionError(f"the API did not start: {(work / f'api-{port}.log').read_text()[-2000:]}")
+        wait_for_api(base, work / f"api-{port}.log")
         yield base
     finally:
         api.terminate()  # an open page's change stream can hold a graceful shutdown: cut it short

@@ -47,7 +47,11 @@ class LoadThread:
         from aiokafka import AIOKafkaProducer  # noqa: PLC0415
 
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", request_timeout_ms=10_000, max_request_size=10_000_000
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            enable_idempotence=True,  # a retry after a leader change is not a second copy
+            request_timeout_ms=10_000,
+            max_request_size=10_000_000,
         )
         await producer.start()
         try:

@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,13 +36,12 @@ from typing import Any
 
 import pytest
 
-from bench.loadgen import load_seeds, stream
-from bench.pipeline_observe import TopicTracker, ready
-from tests.e2e.harness import REPO, SERVICES, Pipeline
+from bench.pipeline_observe import ready
+from tests.e2e.harness import REPO, SERVICES
 from tests.faults.broker import OwnBroker
 from tests.faults.checks import Phase, SinkState, account
-from tests.faults.load import LoadThread
 from tests.faults.poison import send_poison_sync
+from tests.faults.run import Run, progress, require_corpus
 from tests.faults.trace import trace
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.slow]
@@ -54,64 +52,27 @@ MAX_MESSAGE_BYTES = 8_000_000  # the services' default limit; the oversize poiso
 REPORT = REPO / "var" / "faults-report.json"
 KILL_ORDER = ("cleaner", "extractor", "deduplicator", "sink", "fetcher")
 FREEZE_S = 15.0  # longer than the services' group session timeout (10 s)
-INTERMEDIATE = ("articles.clean", "articles.enriched", "articles.dedup")
 
 
-def progress(message: str) -> None:
-    """One line on stderr per step (``pytest -s`` shows them): the suite runs for minutes."""
-    print(f"[faults] {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
-
-
-class Run:
-    """The pipeline under test, its load, and an orchestrator-like supervisor that restarts crashed workers."""
+class BrokerRun(Run):
+    """The run on the suite's private single broker (restarted, killed and frozen by the test)."""
 
     def __init__(self, workdir: Path, broker: OwnBroker) -> None:
+        super().__init__(
+            workdir, broker.bootstrap, RATE, env={"WIREWATCH_DATABASE_URL": f"sqlite:///{workdir}/events.db"}
+        )
         self.broker = broker
-        (workdir / "inbox").mkdir(parents=True, exist_ok=True)
-        self.pipeline = Pipeline(workdir, workdir / "inbox", partitions=2, bootstrap=broker.bootstrap)
-        self.tracker = TopicTracker(broker.bootstrap, self.pipeline.prefix, also=INTERMEDIATE)
-        seeds = load_seeds(html_pages=60)
-        articles = stream(seeds, self.pipeline.prefix.rstrip("."))
-        self.load = LoadThread(broker.bootstrap, f"{self.pipeline.prefix}articles.raw", articles, RATE)
-        self.crashes: list[dict[str, Any]] = []
-
-    def supervise(self, phase: str) -> None:
-        """Restart any worker that exited on its own (the suite records it: a service bug or a fault's effect)."""
-        for name, rc in list(self.pipeline.alive().items()):
-            if rc is not None:
-                self.crashes.append({"phase": phase, "service": name, "returncode": rc})
-                self.pipeline.procs.pop(name)
-                self.pipeline.start(name)
-
-    def recovered_after(self, t0: float, workers: list[str], phase: str, limit: float) -> float | None:
-        """Seconds from ``t0`` until ``workers`` are ready and an article sent after ``t0`` came out."""
-        deadline = t0 + limit
-        while time.monotonic() < deadline:
-            self.supervise(phase)
-            if all(ready(self.pipeline.ports[w]) for w in workers):
-                first, dead, _ = self.tracker.snapshot()
-                if any(a in first or a in dead for a in self.load.sent_since(t0)):
-                    return time.monotonic() - t0
-            time.sleep(0.5)
-        return None
-
-    def drained(self) -> bool:
-        first, dead, _ = self.tracker.snapshot()
-        return all(a in first or a in dead for a in self.load.sent)
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    try:
-        load_seeds(html_pages=1)
-    except FileNotFoundError as exc:
-        pytest.skip(f"the fault suite replays ../shared/corpus articles: {exc}")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerRun]:
+    require_corpus()
     work = tmp_path_factory.mktemp("faults")
     broker = OwnBroker(work / "kafka")
     if broker.port_taken():
         pytest.fail(f"port {broker.port} is taken: another fault suite running? (set no other broker there)")
     broker.up()
-    r = Run(work, broker)
+    r = BrokerRun(work, broker)
     with contextlib.ExitStack() as teardown:  # every step runs even if one before it fails
         teardown.callback(broker.wipe)
         teardown.callback(r.pipeline.stop_all)
@@ -123,7 +84,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         yield r
 
 
-def test_faults_lose_nothing_duplicate_nothing_and_recover(run: Run) -> None:
+def test_faults_lose_nothing_duplicate_nothing_and_recover(run: BrokerRun) -> None:
     p = run.pipeline
     started = time.monotonic()
     p.wait_for("every worker ready", lambda: all(ready(p.ports[n]) for n in SERVICES), timeout=180)

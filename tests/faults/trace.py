@@ -80,3 +80,9 @@ def trace(bootstrap: str, prefix: str, article_ids: list[str]) -> dict[str, Any]
         "found_on": asyncio.run(_scan(bootstrap, prefix, set(article_ids))),
         "groups_behind": asyncio.run(_group_offsets(bootstrap, prefix)),
     }
+
+
+def group_lag(bootstrap: str, prefix: str) -> dict[str, int]:
+    """Per consumer group of ``prefix``: records between its committed offsets and the log ends."""
+    behind = asyncio.run(_group_offsets(bootstrap, prefix))
+    return {group: sum(p["end"] - max(0, p["committed"]) for p in parts.values()) for group, parts in behind.items()}

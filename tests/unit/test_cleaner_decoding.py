@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.cleaner.decoding import decode_bytes, looks_binary, normalise_line, repair_text
+import pytest
+
+from services.cleaner.decoding import check_text, decode_bytes, looks_binary, normalise_line, repair_text
+from services.cleaner.settings import CleanerLimits, CleanerSettings
+from shared.errors import RejectedInput
 
 PROSE = (
     "The city council approved a new budget on Monday after a long debate about road repairs and school funding. "
@@ -38,3 +42,12 @@ def test_looks_binary() -> None:
     assert looks_binary(b"\x89PNG\r\n\x1a\n" + bytes(100))
     assert looks_binary(bytes(range(256)) * 4)
     assert not looks_binary(PROSE.encode())
+
+
+def test_the_control_character_share_is_a_setting() -> None:
+    text = "Plain words here and there.\x01\x02" * 20  # about 7 % control characters
+    check_text(text, CleanerLimits(max_control_ratio=0.1))
+    with pytest.raises(RejectedInput):
+        check_text(text, CleanerLimits(max_control_ratio=0.05))
+    limits = CleanerSettings(cleaner_max_control_ratio=0.1).limits()
+    assert limits.max_control_ratio == 0.1 and not looks_binary(text.encode(), limits)

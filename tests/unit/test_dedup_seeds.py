@@ -21,8 +21,6 @@ cleaner = pytest.importorskip("services.cleaner.logic", reason="cleaner not avai
 extractor = pytest.importorskip("services.extractor.logic", reason="extractor not available yet")
 
 
-
-
 @pytest.mark.slow
 def test_seeds_make_exactly_the_two_calls() -> None:
     files = sorted(SAMPLES.glob("*.txt"))

@@ -19,28 +19,24 @@ def _compose() -> dict[str, Any]:
     return data
 
 
-def test_every_service_runs_in_compose_against_the_kafka_service() -> None:
+def test_every_service_runs_in_compose_against_the_three_brokers() -> None:
     services = _compose()["services"]
     assert {"fetcher", "cleaner", "extractor", "deduplicator", "sink"} <= set(SERVICES)
+    brokers = {"kafka-1", "kafka-2", "kafka-3"}
     for name in SERVICES:
         assert name in services, f"{name} missing from docker-compose.yml"
         spec = services[name]
         assert spec["command"] == ["python", "-m", f"services.{name}"]
-        assert spec["environment"]["WIREWATCH_KAFKA_BOOTSTRAP"] == "kafka:9092"
-        assert spec["depends_on"]["kafka"]["condition"] == "service_healthy"
-    assert services["sink"]["volumes"], "the sink needs a volume for its database"
+        assert set(spec["environment"]["WIREWATCH_KAFKA_BOOTSTRAP"].split(",")) == {f"{b}:9092" for b in brokers}
+        assert all(spec["depends_on"][b]["condition"] == "service_healthy" for b in brokers)
+    assert services["sink"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def test_kafka_service_is_a_kraft_single_node_like_make_kafka_up() -> None:
-    kafka = _compose()["services"]["kafka"]
-    env = kafka["environment"]
-    assert kafka["image"].startswith("apache/kafka:3.9")
-    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 1
-    assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == 1
+def test_the_single_broker_of_make_kafka_up_stays_a_one_replica_kraft_node() -> None:
     props = (REPO / "deploy" / "kafka" / "server.properties.in").read_text()
     assert "process.roles=broker,controller" in props
     assert "offsets.topic.replication.factor=1" in props
+    assert "default.replication.factor=1" in props
 
 
 def test_topics_job_creates_every_contract_topic() -> None:
@@ -59,5 +55,6 @@ def test_topics_job_creates_every_contract_topic() -> None:
 
 def test_makefile_help_lists_the_main_targets() -> None:
     out = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True, check=True).stdout
-    for target in ("run", "test", "kafka-up", "kafka-down", "up", "down", "lint", "typecheck", "install"):
+    targets = ("run", "test", "kafka-up", "kafka-down", "up", "down", "lint", "typecheck", "install")
+    for target in (*targets, "cluster-up", "cluster-down", "cluster-check", "test-cluster", "pg-up"):
         assert f" {target} " in out.replace("\x1b[1m", " ").replace("\x1b[0m", " ")
