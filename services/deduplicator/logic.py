@@ -32,12 +32,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.model import EventModel
-from services.deduplicator.pairs import ArticleView, FloatArray, pair_matrix, timing_conflicts
+from services.deduplicator.pairs import ArticleView, FloatArray, pair_matrix
 from services.deduplicator.settings import configured_model
 from services.deduplicator.state import ArticleState, EventState, StoredDecision
 from services.deduplicator.store import EventStore
@@ -190,9 +188,9 @@ class Deduplicator:
         """The candidate events with their probabilities, most probable first (ties: older first)."""
         view = self._store.view(feats)
         cands = [(ev, n) for ev, n in self._store.candidates(view) if ev.event_id != exclude]
-        events = [ev for ev, _ in cands]
-        x = pair_matrix(view, events, [n for _, n in cands])
-        p = np.where(timing_conflicts(x), 0.0, self.model.proba(x))
+        kept, x = pair_matrix(view, [ev for ev, _ in cands], [n for _, n in cands])
+        events = [cands[i][0] for i in kept]
+        p = self.model.proba(x)
         order = sorted(range(len(events)), key=lambda i: (-p[i], events[i].seq))
         return Scored([events[i] for i in order], x[order], p[order], view)
 

@@ -55,6 +55,27 @@ class EventModel:
     depth: int
     training: dict[str, Any] = field(default_factory=dict)
     version: str = ""
+    _roots: IntArray = field(init=False, repr=False, compare=False)
+    _feature: IntArray = field(init=False, repr=False, compare=False)
+    _threshold: FloatArray = field(init=False, repr=False, compare=False)
+    _left: IntArray = field(init=False, repr=False, compare=False)
+    _right: IntArray = field(init=False, repr=False, compare=False)
+    _value: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # flat copies for evaluation: node i of tree t sits at t * width + i, and a leaf points
+        # to itself (feature 0, threshold +inf), so every row walks exactly ``depth`` steps with
+        # four flat gathers per step and no leaf test
+        n_trees, width = self.feature.shape
+        base = (np.arange(n_trees, dtype=np.int64) * width)[:, None]
+        leaf = self.feature < 0
+        own = np.broadcast_to(np.arange(width, dtype=np.int64), self.feature.shape) + base
+        object.__setattr__(self, "_roots", base[:, 0].copy())
+        object.__setattr__(self, "_feature", np.where(leaf, 0, self.feature).ravel())
+        object.__setattr__(self, "_threshold", np.where(leaf, np.inf, self.threshold).ravel())
+        object.__setattr__(self, "_left", np.where(leaf, own, self.left + base).ravel())
+        object.__setattr__(self, "_right", np.where(leaf, own, self.right + base).ravel())
+        object.__setattr__(self, "_value", self.value.ravel())
 
     def raw(self, x: FloatArray) -> FloatArray:
         """The summed tree outputs (log-odds) for each row of ``x``."""
@@ -62,17 +83,14 @@ class EventModel:
             return np.zeros(0)
         # trees compare features as float32, as scikit-learn's do
         xs = np.asarray(x, dtype=np.float32).astype(np.float64)
-        n_trees = self.feature.shape[0]
-        rows = np.arange(len(xs))[None, :]
-        trees = np.arange(n_trees)[:, None]
-        node = np.zeros((n_trees, len(xs)), dtype=np.int64)
+        n_features = xs.shape[1]
+        flat_x = xs.ravel()
+        row_base = (np.arange(len(xs), dtype=np.int64) * n_features)[None, :]
+        node = np.repeat(self._roots[:, None], len(xs), axis=1)
         for _ in range(self.depth):
-            f = self.feature[trees, node]
-            leaf = f < 0
-            go_left = xs[rows, np.where(leaf, 0, f)] <= self.threshold[trees, node]
-            step = np.where(go_left, self.left[trees, node], self.right[trees, node])
-            node = np.where(leaf, node, step)
-        out: FloatArray = self.init + self.value[trees, node].sum(axis=0)
+            go_left = flat_x[row_base + self._feature[node]] <= self._threshold[node]
+            node = np.where(go_left, self._left[node], self._right[node])
+        out: FloatArray = self.init + self._value[node].sum(axis=0)
         return out
 
     def proba(self, x: FloatArray) -> FloatArray:

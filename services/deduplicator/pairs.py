@@ -234,16 +234,23 @@ def pair_row(view: ArticleView, ev: EventState, hits: int) -> list[float]:
     ]
 
 
-def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> FloatArray:
-    """One row per candidate event, columns :data:`FEATURE_NAMES`."""
-    base = np.array([pair_row(view, ev, h) for ev, h in zip(events, hits, strict=True)], dtype=np.float64)
-    out = np.zeros((len(events), N_FEATURES), dtype=np.float64)
+def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> tuple[list[int], FloatArray]:
+    """The candidates the article can belong to (indexes into ``events``) and their rows, columns
+    :data:`FEATURE_NAMES`. Candidates ruled out by :func:`timing_conflicts` are dropped before the
+    candidate-relative columns are computed: an event the article cannot join must not make the
+    right one look weak (a vetoed look-alike with more shared names did exactly that)."""
     if not len(events):
-        return out
+        return [], np.zeros((0, N_FEATURES), dtype=np.float64)
+    base = np.array([pair_row(view, ev, h) for ev, h in zip(events, hits, strict=True)], dtype=np.float64)
     nb = base.shape[1]
-    out[:, :nb] = base
+    padded = np.zeros((len(events), N_FEATURES), dtype=np.float64)
+    padded[:, :nb] = base
+    kept = [int(i) for i in np.flatnonzero(~timing_conflicts(padded))]
+    out = padded[kept]
+    if not kept:
+        return kept, out
     for name, src in _REL.items():
-        col = base[:, FEATURE_NAMES.index(src)]
+        col = out[:, FEATURE_NAMES.index(src)]
         if len(col) == 1:
             rel = col.copy()
         else:
@@ -251,7 +258,7 @@ def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[
             best, second = col[order[0]], col[order[1]]
             rel = col - np.where(np.arange(len(col)) == order[0], second, best)
         out[:, FEATURE_NAMES.index(name)] = rel
-    content = base[:, 0]
+    content = out[:, 0]
     out[:, FEATURE_NAMES.index("content_rank")] = np.argsort(np.argsort(-content, kind="stable"), kind="stable")
-    out[:, FEATURE_NAMES.index("n_candidates")] = len(events)
-    return out
+    out[:, FEATURE_NAMES.index("n_candidates")] = len(kept)
+    return kept, out

@@ -68,8 +68,8 @@ class _TeacherForced(Deduplicator):
     def score(self, feats: ArticleFeatures, exclude: str | None = None) -> Scored:
         view = self._store.view(feats)
         cands = [(ev, n) for ev, n in self._store.candidates(view) if ev.event_id != exclude]
-        x = pair_matrix(view, [ev for ev, _ in cands], [n for _, n in cands])
-        return Scored([ev for ev, _ in cands], x, np.zeros(len(cands)), view)
+        kept, x = pair_matrix(view, [ev for ev, _ in cands], [n for _, n in cands])
+        return Scored([cands[i][0] for i in kept], x, np.zeros(len(kept)), view)
 
     def choose(self, feats: ArticleFeatures, scored: Scored) -> Choice:
         target = self.event_of_gold.get(self.gold[feats.article_id])
