@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from services.deduplicator.features import ArticleFeatures
 from services.deduplicator.state import EventState
-from services.deduplicator.vectors import TermVector
+from services.deduplicator.vectors import TermVector, norms
 
 K = TypeVar("K", int, str)
 FloatArray = npt.NDArray[np.float64]
@@ -103,6 +103,7 @@ class ArticleView:
         self.title = TermVector.from_mapping(unit_vector(feats.title_terms, idf.__getitem__))
         self.lead = TermVector.from_mapping(unit_vector(feats.lead_terms, idf.__getitem__))
         self.entities = unit_vector(feats.entities, entity_idf)
+        self.index_terms: list[int] | None = None  # its postings keys, once ranked (store.py)
         self.leaders = _leading(feats.entities)
         self.words = _by_word(feats.entities)
         self.kind_idf: dict[str, list[tuple[str, float]]] = {k: [] for k in _KINDS}
@@ -113,10 +114,6 @@ class ArticleView:
 
 def _link(dot: float, n: int) -> float:
     return 0.0 if n <= 0 or dot <= 0.0 else min(1.0, dot / n**0.75)
-
-
-def _norm(v: TermVector) -> float:
-    return float(np.sqrt(np.dot(v.vals.astype(np.float64), v.vals))) if len(v) else 0.0
 
 
 def _supported(votes: Mapping[str, float]) -> list[str]:
@@ -194,13 +191,14 @@ def _found(pairs: list[tuple[str, float]], ev: EventState) -> float:
     return sum(w for k, w in pairs if k in ev.entities) / total if total else -1.0
 
 
-def pair_row(view: ArticleView, ev: EventState, hits: int) -> list[float]:
-    """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones)."""
+def pair_row(view: ArticleView, ev: EventState, hits: int, dots: tuple[float, float, float, float]) -> list[float]:
+    """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones);
+    ``dots``: the article's text, headline and lead vectors dotted with the event's, and the
+    length of the event's text vector (computed for all candidates at once by :func:`pair_matrix`)."""
     f = view.feats
     n = max(1, ev.n_content)
-    dot = view.terms.dot(ev.terms)
-    norm = _norm(ev.terms)
-    title = _link(view.title.dot(ev.title_terms), ev.n_titled) if len(view.title) and ev.n_titled else -1.0
+    dot, title_dot, lead_dot, norm = dots
+    title = _link(title_dot, ev.n_titled) if len(view.title) and ev.n_titled else -1.0
     ent_dot = sum(x * ev.entities.get(k, 0.0) for k, x in view.entities.items())
     shared = len(f.numbers & ev.numbers.keys())
     gap, month, wday = _date_features(f, ev)
@@ -213,7 +211,7 @@ def pair_row(view: ArticleView, ev: EventState, hits: int) -> list[float]:
         max(0.0, dot / n),
         max(0.0, dot / norm) if norm else 0.0,
         title,
-        _link(view.lead.dot(ev.lead_terms), n) if len(view.lead) else -1.0,
+        _link(lead_dot, n) if len(view.lead) else -1.0,
         _link(ent_dot, n) if view.entities and ev.entities else -1.0,
         *(_found(view.kind_idf[k], ev) for k in _KINDS),
         float(_differ(view.leaders, view.words, ev_leaders, ev_words)) if f.entities and ev.participants else -1.0,
@@ -241,7 +239,15 @@ def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[
     right one look weak (a vetoed look-alike with more shared names did exactly that)."""
     if not len(events):
         return [], np.zeros((0, N_FEATURES), dtype=np.float64)
-    base = np.array([pair_row(view, ev, h) for ev, h in zip(events, hits, strict=True)], dtype=np.float64)
+    dots = zip(
+        view.terms.dots([ev.terms for ev in events]).tolist(),
+        view.title.dots([ev.title_terms for ev in events]).tolist(),
+        view.lead.dots([ev.lead_terms for ev in events]).tolist(),
+        norms([ev.terms for ev in events]).tolist(),
+        strict=True,
+    )
+    rows = [pair_row(view, ev, h, d) for ev, h, d in zip(events, hits, dots, strict=True)]
+    base = np.array(rows, dtype=np.float64)
     nb = base.shape[1]
     padded = np.zeros((len(events), N_FEATURES), dtype=np.float64)
     padded[:, :nb] = base

@@ -39,9 +39,14 @@ class EventStore:
         return ArticleView(feats, self.term_df.idf, self.entity_df.idf)
 
     def candidates(self, view: ArticleView) -> list[tuple[EventState, int]]:
-        feats = view.feats
-        index_terms = self.retriever.index_terms(feats, view.term_idf.__getitem__)
-        return [(self.events[e], n) for e, n in self.retriever.candidates(feats, index_terms, self.events)]
+        found = self.retriever.candidates(view.feats, self._index_terms(view), self.events)
+        return [(self.events[e], n) for e, n in found]
+
+    def _index_terms(self, view: ArticleView) -> list[int]:
+        # ranked once per view: retrieval and recording ask for the same keys
+        if view.index_terms is None:
+            view.index_terms = self.retriever.index_terms(view.feats, view.term_idf.__getitem__)
+        return view.index_terms
 
     def touch_article(self, st: ArticleState) -> None:
         self.changed[ARTICLE_PREFIX + st.article_id] = st.to_record()
@@ -122,7 +127,7 @@ class EventStore:
         vectors if already computed against the current document frequencies)."""
         with_content = decision.role != ArticleRole.DUPLICATE.value
         view = view or self.view(feats)
-        index_terms = self.retriever.index_terms(feats, view.term_idf.__getitem__) if with_content else []
+        index_terms = self._index_terms(view) if with_content else []
         add_article(
             event,
             feats,
