@@ -12,7 +12,7 @@ import pytest
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import featurize
 from services.deduplicator.logic import Deduplicator
-from services.deduplicator.pairs import FEATURE_NAMES, pair_row
+from services.deduplicator.pairs import FEATURE_NAMES, pair_matrix
 from shared.contracts.events import EventDecision
 from tests.unit.dedup_stub import stub_model
 from tests.unit.test_dedup_logic import T0, _words, make
@@ -59,7 +59,9 @@ def test_publication_gaps_are_measured_to_the_events_first_and_latest_article() 
     probe = d._store.view(
         featurize(make("probe", " ".join(_words("call", 40, 3)), at=T0 + timedelta(days=13)), d.config)
     )
-    row = pair_row(probe, event, 2)
+    kept, rows = pair_matrix(probe, [event], [2])
+    assert kept == [0]
+    row = rows[0]
     assert row[FEATURE_NAMES.index("pub_gap_first_days")] == pytest.approx(math.log1p(13))
     assert row[FEATURE_NAMES.index("pub_gap_last_days")] == pytest.approx(math.log1p(7))
     restored = Deduplicator(d.config, d.model)
