@@ -81,6 +81,7 @@ def evaluate_ecb(ecb: list[LabelledArticle], gva: list[LabelledArticle], cfg: De
         part = full.part(test)
         res = _score(run_stream(model, part, cfg), [a.gold for a in part.articles])
         folds.append({"fold": k, "join": model.join_threshold, "merge": model.merge_threshold, **res})
+        print(f"  (ECB+ fold {k} done: {folds[-1]})", flush=True)  # a fold takes minutes: show progress
     return {"folds": folds, "mean_f1": round(float(np.mean([f["f1"] for f in folds])), 4)}
 
 

@@ -45,6 +45,9 @@ from shared.contracts.events import ArticleRole, DedupDecision, EventDecision
 from shared.errors import RejectedInput
 
 _COPY_CHECK_EVENTS = 3  # most probable events whose recent articles are checked for containment copies
+# when an article joins an event, the lone founders among its next most probable candidates are
+# scored again against the grown event (merge on update)
+_REGROW_CANDIDATES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ class Deduplicator:
         self._store = EventStore(self.config)
         # founders re-checked while alone: a heap of (due, arrival, round, article, features)
         self._pending: list[tuple[int, int, int, EnrichedArticle, ArticleFeatures]] = []
+        # the same founders by article id, for the merge on update
+        self._founders: dict[str, tuple[EnrichedArticle, ArticleFeatures]] = {}
         self._assigned = 0
         self._reassigned: list[DedupDecision] = []
 
@@ -181,6 +186,9 @@ class Deduplicator:
             heapq.heappush(
                 self._pending, (self._assigned + self.config.recheck_after, self._assigned, 0, article, feats)
             )
+            self._founders[feats.article_id] = (article, feats)
+        elif scored is not None and choice.event is not None:
+            self._regrow(event, scored.events[1 : 1 + _REGROW_CANDIDATES])
         self._recheck_due()
         return _decision(article, st.decision)
 
@@ -214,14 +222,39 @@ class Deduplicator:
             st = store.articles.get(feats.article_id)
             own = store.events.get(st.event_id) if st is not None and st.version == feats.version else None
             if st is None or own is None or own.n_articles != 1:
+                self._founders.pop(feats.article_id, None)
                 continue
             scored = self.score(feats, exclude=own.event_id)
             if not scored.events or scored.p[0] < self.model.join_threshold:
                 if rnd + 1 < cfg.recheck_rounds:
                     due = self._assigned + cfg.recheck_after * 2 ** (rnd + 1)
                     heapq.heappush(self._pending, (due, tie, rnd + 1, article, feats))
+                else:
+                    self._founders.pop(feats.article_id, None)
                 continue
+            self._founders.pop(feats.article_id, None)
             self._fold_founder(article, st, own, scored.events[0], float(scored.p[0]))
+
+    def _regrow(self, grown: EventState, others: list[EventState]) -> None:
+        """Merge on update: an event that just gained an article may now fit a founder that
+        scored too low against it before (the stream told the story in another order). Each
+        lone founder among ``others`` is scored again; when the grown event is now its most
+        probable one and reaches the join threshold, it is folded in (and re-emitted)."""
+        store = self._store
+        for other in others:
+            if other.n_articles != 1 or not other.article_ids or other.event_id not in store.events:
+                continue
+            founder = self._founders.get(other.article_ids[0])
+            if founder is None:
+                continue
+            article, feats = founder
+            st = store.articles.get(feats.article_id)
+            if st is None or st.event_id != other.event_id or st.version != feats.version:
+                continue
+            scored = self.score(feats, exclude=other.event_id)
+            if scored.events and scored.events[0] is grown and scored.p[0] >= self.model.join_threshold:
+                self._founders.pop(feats.article_id, None)
+                self._fold_founder(article, st, other, grown, float(scored.p[0]))
 
     def _fold_founder(
         self, article: EnrichedArticle, st: ArticleState, own: EventState, best: EventState, p: float
