@@ -78,3 +78,24 @@ def test_one_round_only_gives_up_after_the_first_re_check() -> None:
     d = _late_stream(DedupConfig(recheck_after=1, recheck_rounds=1))
     assert d.event_of("m1") == d.event_of("m5") != d.event_of("m2")
     assert d.drain_reassignments() == []
+
+
+def test_merge_on_update_folds_the_founder_as_soon_as_the_event_grows_to_fit_it() -> None:
+    """No re-check falls due (``recheck_after`` far away): the founder is folded in when an article
+    that had it among its candidates joins the first event and makes it fit."""
+    d, events = _stream(DedupConfig(recheck_after=1000))
+    assert len(set(events)) == 1
+    assert d.event_of("m2") == events[0]
+    moved = d.drain_reassignments()
+    assert [m.article_id for m in moved] == ["m2"]
+    assert moved[0].event_decision is EventDecision.JOINED and moved[0].event_id == events[0]
+
+
+def test_an_unrelated_founder_is_not_folded_on_update() -> None:
+    d = Deduplicator(DedupConfig(recheck_after=1000), stub_model(merge=1.01))
+    d.process(_mix(1, core=300))
+    d.process(_mix(2, other=300))
+    for s in (3, 4, 5):
+        d.process(_mix(s, core=280, other=20))
+    assert d.event_of("m2") != d.event_of("m1") == d.event_of("m5")
+    assert d.drain_reassignments() == []
