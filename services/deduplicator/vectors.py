@@ -79,7 +79,10 @@ class TermVector:
         idx = np.searchsorted(self.keys, keys)
         idx[idx >= len(self)] = 0
         prod = np.where(self.keys[idx] == keys, vals * self.vals[idx].astype(np.float64), 0.0)
-        return np.bincount(np.repeat(np.arange(len(others)), lens), weights=prod, minlength=len(others))
+        sums: npt.NDArray[np.float64] = np.bincount(
+            np.repeat(np.arange(len(others)), lens), weights=prod, minlength=len(others)
+        ).astype(np.float64)
+        return sums
 
     def to_record(self) -> dict[str, Any]:
         return {"k": self.keys.tolist(), "v": self.vals.tolist()}
