@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.deduplicator.features import ArticleFeatures
+from services.deduplicator.index import DocFreq
 from services.deduplicator.state import EventState
 from services.deduplicator.vectors import TermVector, norms
 
@@ -95,9 +96,9 @@ def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K,
 class ArticleView:
     """The article's idf-weighted unit vectors, computed once and compared with every candidate."""
 
-    def __init__(self, feats: ArticleFeatures, term_idf: Callable[[int], float], entity_idf: Callable[[str], float]):
+    def __init__(self, feats: ArticleFeatures, term_df: DocFreq[int], entity_idf: Callable[[str], float]):
         self.feats = feats
-        idf = {k: term_idf(k) for k in (*feats.terms, *feats.title_terms, *feats.lead_terms)}
+        idf = term_df.idfs((*feats.terms, *feats.title_terms, *feats.lead_terms))
         self.term_idf = idf
         self.terms = TermVector.from_mapping(unit_vector(feats.terms, idf.__getitem__))
         self.title = TermVector.from_mapping(unit_vector(feats.title_terms, idf.__getitem__))
@@ -135,8 +136,8 @@ def _date_features(f: ArticleFeatures, ev: EventState) -> tuple[float, float, fl
         gap = math.log1p(min(abs((f.event_date - date.fromisoformat(d)).days) for d in days))
     if f.event_date is not None and f.date_precision in _MONTH and ev.month_votes:
         top = max(ev.month_votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        month = float(top != f.event_date.strftime("%Y-%m"))
-    wdays = _supported(ev.weekday_votes)
+        month = float(top != f"{f.event_date.year:04d}-{f.event_date.month:02d}")
+    wdays = _supported(ev.weekday_votes) if f.weekday is not None else []
     if f.weekday is not None and wdays:
         wday = float(min(min(g, 7 - g) for g in (abs(f.weekday - int(d)) % 7 for d in wdays)))
     return gap, month, wday

@@ -36,7 +36,7 @@ class EventStore:
         self.watermark: datetime | None = None
 
     def view(self, feats: ArticleFeatures) -> ArticleView:
-        return ArticleView(feats, self.term_df.idf, self.entity_df.idf)
+        return ArticleView(feats, self.term_df, self.entity_df.idf)
 
     def candidates(self, view: ArticleView) -> list[tuple[EventState, int]]:
         found = self.retriever.candidates(view.feats, self._index_terms(view), self.events)
