@@ -115,7 +115,7 @@ config-doc: install ## Write docs/configuration.md (every setting) from the sett
 bench: install kafka-up ## End-to-end load benchmark: articles/s, latency percentiles, lag, CPU/memory, 2 workers; last line JSON
 	$(PY) bench/bench_pipeline.py
 
-bench-clean: install ## Cleaner F1/precision/recall and pages/s on the extraction benchmark
+bench-clean: install ## Cleaner F1/precision/recall beside plain trafilatura, per-page recall losses, site folds, CPU ms per page
 	$(PY) bench/bench_clean.py
 
 bench-extract: install ## Extractor accuracy on the labelled sentences, articles/s, peak memory

@@ -177,10 +177,61 @@ def whole_text_mode(focused: Extractor, repeat: int) -> dict[str, float | int]:
     return figures
 
 
+def stream_articles() -> dict[str, list[CleanArticle]]:
+    """The pipeline's stream as the extractor gets it: the load generator's seeds (ECB+ texts,
+    AEB pages), each once, through the cleaner; empty when the team corpus is absent."""
+    import random  # noqa: PLC0415
+
+    from bench.loadgen import load_seeds, variant  # noqa: PLC0415
+    from services.cleaner.logic import BoilerplateLearner, clean  # noqa: PLC0415
+    from shared.errors import WirewatchError  # noqa: PLC0415
+
+    try:
+        seeds = load_seeds()
+    except FileNotFoundError:
+        return {}
+    learner, rng = BoilerplateLearner(), random.Random(7)
+    out: dict[str, list[CleanArticle]] = {"ecb": [], "aeb": []}
+    for seed in seeds:
+        try:  # variant 0: the seed as it is
+            out["aeb" if seed.content_type == "text/html" else "ecb"].append(clean(variant(seed, 0, "b", rng), learner))
+        except WirewatchError:
+            continue
+    return out
+
+
+def stream_cost(extractor: Extractor, passes: int = 3) -> dict[str, float | int]:
+    """CPU ms per article of the stream's ECB+ texts and AEB pages (after the cleaner), as the
+    service runs (batches of ``extractor_batch``): all of it, and the model's share (focus windows,
+    ``nlp.pipe``, echoes); the rest is the rule passes. Median of ``passes``."""
+    size = ExtractorSettings().extractor_batch
+    figures: dict[str, float | int] = {}
+    for name, articles in stream_articles().items():
+        totals: list[float] = []
+        models: list[float] = []
+        for _ in range(passes):
+            total = model = 0.0
+            for start in range(0, len(articles), size):
+                batch = articles[start : start + size]
+                cpu0 = time.process_time()
+                extractor.model_mentions([extractor.check(a) for a in batch])
+                cpu1 = time.process_time()
+                extractor.extract_each(batch)
+                model += cpu1 - cpu0
+                total += time.process_time() - cpu1
+            totals.append(total)
+            models.append(model)
+        figures[f"stream_{name}_articles"] = len(articles)
+        figures[f"stream_{name}_cpu_ms"] = round(1000 * statistics.median(totals) / len(articles), 2)
+        figures[f"stream_{name}_model_cpu_ms"] = round(1000 * statistics.median(models) / len(articles), 2)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="copies of the 5 seeds in the speed run")
     parser.add_argument("--skip-whole", action="store_true", help="do not measure the whole-text reading")
+    parser.add_argument("--skip-stream", action="store_true", help="do not time the pipeline's stream")
     parser.add_argument("--verbose", action="store_true", help="print every labelled miss")
     args = parser.parse_args()
     t0 = time.perf_counter()
@@ -189,10 +240,13 @@ def main() -> None:
     figures: dict[str, Any] = {"model": extractor.model_name, "components": list(extractor.nlp.pipe_names)}
     figures["spacy"] = spacy.__version__
     figures["ner_context"] = extractor.ner_context
+    figures["ner_chars"] = extractor.ner_chars
     figures["load_s"] = round(load_s, 2)
     figures.update(accuracy(extractor, args.verbose))
     figures.update(accuracy(extractor, args.verbose, HELDOUT, prefix="heldout_"))
     figures.update(throughput(extractor, args.repeat))
+    if not args.skip_stream:
+        figures.update(stream_cost(extractor))
     if not args.skip_whole:
         figures.update(whole_text_mode(extractor, args.repeat))
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -54,9 +54,10 @@ STAGE_TOPIC = {
 class Setup:
     """One pipeline (fresh prefix) with its tracker and process sampler."""
 
-    def __init__(self, workdir: Path, workers: dict[str, int]) -> None:
+    def __init__(self, workdir: Path, workers: dict[str, int], module: str | None = None) -> None:
         self.pipeline = Pipeline(workdir, workdir / "inbox", partitions=4)
         self.workers = workers
+        self.module = module  # another entry point per stage (bench.identity_stages: the ceiling)
         self.tracker = TopicTracker(BOOTSTRAP, self.pipeline.prefix)
         self.sampler = ProcSampler()
         self.names: dict[str, list[str]] = {}
@@ -69,7 +70,7 @@ class Setup:
             self.names[stage] = []
             for i in range(self.workers.get(stage, 1)):
                 name = stage if i == 0 else f"{stage}{i + 1}"
-                p.start(stage, name)
+                p.start(stage, name, module=self.module)
                 self.sampler.watch(name, p.procs[name].pid)
                 self.names[stage].append(name)
         self.tracker.start()
@@ -84,7 +85,7 @@ class Setup:
     def stage_metrics(self) -> dict[str, dict[str, float]]:
         out = {}
         for stage, names in self.names.items():
-            samples = [scrape(self.pipeline.ports[n]) for n in names]
+            samples = [_scrape(self.pipeline.ports[n]) for n in names]
             out[stage] = {
                 "in": sum(
                     metric_sum(s, "wirewatch_messages_in_total", topic=self.pipeline.prefix + STAGE_TOPIC[stage])
@@ -92,12 +93,28 @@ class Setup:
                 ),
                 "lag": sum(metric_sum(s, "wirewatch_consumer_lag") for s in samples),
                 "dead": sum(metric_sum(s, "wirewatch_dead_letters_total") for s in samples),
+                "logic_cpu": sum(metric_sum(s, "wirewatch_logic_cpu_seconds_total") for s in samples),
             }
         return out
 
     def arrived(self, ids: set[str]) -> int:
         first, dead, _ = self.tracker.snapshot()
         return sum(1 for i in ids if i in first or i in dead)
+
+
+def _scrape(port: int) -> dict[str, float]:
+    """A worker's metrics; on a loaded host a scrape can time out, and an empty answer would read as zeros."""
+    for _ in range(5):
+        got = scrape(port, timeout=10.0)
+        if got:
+            return got
+    raise RuntimeError(f"the worker on port {port} did not answer /metrics")
+
+
+def _cpu(setup: Setup) -> dict[str, float]:
+    """Every worker's CPU seconds now (sampled here, not the sampler thread's last reading)."""
+    setup.sampler.sample()
+    return dict(setup.sampler.cpu)
 
 
 def offer(setup: Setup, articles: Any, count: int, rate: float | None) -> SendLog:
@@ -127,10 +144,10 @@ def throughput(setup: Setup, articles: Any, flood_s: float, offered_rate: float)
     me = psutil.Process()
     psutil.cpu_percent()  # starts the host-wide measurement interval
     own0 = me.cpu_times().user + me.cpu_times().system
-    m0, cpu0, t0 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic()
+    m0, cpu0, t0 = setup.stage_metrics(), _cpu(setup), time.monotonic()
     first0 = len(setup.tracker.snapshot()[0])
     time.sleep(flood_s / 2)
-    m1, cpu1, t1 = setup.stage_metrics(), dict(setup.sampler.cpu), time.monotonic()
+    m1, cpu1, t1 = setup.stage_metrics(), _cpu(setup), time.monotonic()
     host_busy = psutil.cpu_percent() / 100 * (os.cpu_count() or 1)
     own = me.cpu_times().user + me.cpu_times().system - own0
     first1 = len(setup.tracker.snapshot()[0])
@@ -144,11 +161,76 @@ def throughput(setup: Setup, articles: Any, flood_s: float, offered_rate: float)
         "stage_per_s": {s: round((m1[s]["in"] - m0[s]["in"]) / window, 2) for s in STAGES},
         "stage_lag_end": {s: int(m1[s]["lag"]) for s in STAGES},
         "cpu_cores": {n: round((cpu1.get(n, 0) - cpu0.get(n, 0)) / window, 2) for n in cpu1},
+        "cpu_ms_per_article": cpu_split(setup, m0, m1, cpu0, cpu1),
         # The generator and the topic watcher share the box: their cost, and the whole host's, for context.
         "bench_process_cpu_cores": round(own / window, 2),
         "host_cpu_busy_cores": round(host_busy, 2),
         "load_avg_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def cpu_split(
+    setup: Setup,
+    m0: dict[str, dict[str, float]],
+    m1: dict[str, dict[str, float]],
+    cpu0: dict[str, float],
+    cpu1: dict[str, float],
+) -> dict[str, dict[str, float]]:
+    """Per stage, CPU ms per input article over a window: all of it, the handler's (logic), the rest (plumbing).
+
+    Logic is ``wirewatch_logic_cpu_seconds_total`` (thread CPU inside the handler); the process's CPU
+    comes from psutil. Plumbing is everything else: decoding, validation, encoding, sends, acks,
+    commits, metrics, logging, faust's own loop.
+    """
+    out = {}
+    for stage, names in setup.names.items():
+        n = m1[stage]["in"] - m0[stage]["in"]
+        if n <= 0:
+            continue
+        total = sum(cpu1.get(x, 0) - cpu0.get(x, 0) for x in names) * 1000 / n
+        logic = (m1[stage]["logic_cpu"] - m0[stage]["logic_cpu"]) * 1000 / n
+        out[stage] = {"total": round(total, 2), "logic": round(logic, 2), "plumbing": round(total - logic, 2)}
+    return out
+
+
+def ceiling(args: argparse.Namespace, seeds: Any) -> dict[str, Any]:
+    """The identity pipeline's sustained rate: a backlog written first, then drained by the plumbing alone.
+
+    The articles are on ``articles.raw`` before the stages start, so the load generator does not share
+    the CPU with them; the rate is counted over a window while the backlog is still there.
+    """
+    with tempfile.TemporaryDirectory(prefix="wirewatch-ceiling-") as tmp:
+        setup = Setup(Path(tmp), {}, module="bench.identity_stages")
+        articles = stream(seeds, setup.pipeline.prefix.rstrip("."))
+        setup.pipeline.watch_dir.mkdir(parents=True, exist_ok=True)
+        setup.pipeline.create_topics()
+        log = offer(setup, articles, args.ceiling_articles, None)
+        print(f"[bench] ceiling: {len(log.sent)} articles written at {log.rate:.0f}/s", file=sys.stderr)
+        setup.start()
+        try:
+            arrived = lambda: len(setup.tracker.snapshot()[0])  # noqa: E731
+            deadline = time.monotonic() + 180
+            while arrived() < args.ceiling_articles * 0.1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            m0, cpu0, t0, a0 = setup.stage_metrics(), _cpu(setup), time.monotonic(), arrived()
+            while time.monotonic() - t0 < args.ceiling_window_s and arrived() < args.ceiling_articles * 0.85:
+                time.sleep(0.2)
+            m1, cpu1, t1, a1 = setup.stage_metrics(), _cpu(setup), time.monotonic(), arrived()
+            window = t1 - t0
+            result = {
+                "articles": len(log.sent),
+                "window_s": round(window, 1),
+                "end_to_end_per_s": round((a1 - a0) / window, 1),
+                "stage_per_s": {s: round((m1[s]["in"] - m0[s]["in"]) / window, 1) for s in STAGES},
+                "cpu_cores": {n: round((cpu1.get(n, 0) - cpu0.get(n, 0)) / window, 2) for n in cpu1},
+                "cpu_ms_per_article": cpu_split(setup, m0, m1, cpu0, cpu1),
+                "backlog_left": len(log.sent) - a1,
+                "load_avg_1m": round(os.getloadavg()[0], 2),
+            }
+        finally:
+            setup.stop()
+    print(f"[bench] ceiling {json.dumps(result)}", file=sys.stderr)
+    return result
 
 
 def latency(setup: Setup, articles: Any, rate: float, seconds: float, drain_s: float) -> dict[str, Any]:
@@ -221,6 +303,9 @@ def main() -> None:
     parser.add_argument("--drain-s", type=float, default=40.0)
     parser.add_argument("--html-pages", type=int, default=181)
     parser.add_argument("--skip-scaled", action="store_true", help="only the one-worker setup")
+    parser.add_argument("--ceiling-articles", type=int, default=20000, help="backlog the identity pipeline drains")
+    parser.add_argument("--ceiling-window-s", type=float, default=25.0)
+    parser.add_argument("--only-ceiling", action="store_true")
     args = parser.parse_args()
     if not broker_available():
         sys.exit(f"Kafka is not reachable at {BOOTSTRAP}: run `make kafka-up`")
@@ -229,8 +314,12 @@ def main() -> None:
     except FileNotFoundError as exc:
         sys.exit(f"corpus missing ({exc}); the benchmark replays ../shared/corpus")
     started = time.monotonic()
+    ceil = ceiling(args, seeds)
+    if args.only_ceiling:
+        print(json.dumps({"ceiling": ceil}))
+        return
     one = run_setup({}, args, seeds, with_latency=True)
-    report: dict[str, Any] = {"seeds": len(seeds), "one_worker": one}
+    report: dict[str, Any] = {"seeds": len(seeds), "ceiling": ceil, "one_worker": one}
     if not args.skip_scaled:
         two = run_setup({"extractor": 2, "deduplicator": 2}, args, seeds, with_latency=False)
         report["two_workers"] = two
@@ -240,18 +329,28 @@ def main() -> None:
             "extractor": _ratio(two["throughput"]["stage_per_s"]["extractor"], base["stage_per_s"]["extractor"]),
         }
     lat50 = next((x for x in one.get("latency", []) if x["rate_per_s"] == args.target_rate), None)
+    lat_low = next((x for x in one.get("latency", []) if x["rate_per_s"] == args.low_rate), None)
+    e2e = one["throughput"]["end_to_end_per_s"]
     report["summary"] = {
-        "end_to_end_per_s": one["throughput"]["end_to_end_per_s"],
+        "end_to_end_per_s": e2e,
+        "ceiling_per_s": ceil["end_to_end_per_s"],
+        "end_to_end_over_ceiling": _ratio(e2e, ceil["end_to_end_per_s"]),
+        "p99_s_at_low_rate": lat_low and lat_low["p99_s"],
         "p50_s_at_target": lat50 and lat50["p50_s"],
         "p99_s_at_target": lat50 and lat50["p99_s"],
+        # per stage, CPU ms per article in the end-to-end flood: logic (inside the handler) and plumbing
+        "cpu_ms_per_article": one["throughput"]["cpu_ms_per_article"],
+        "ceiling_cpu_ms_per_article": ceil["cpu_ms_per_article"],
         "target_met": {
-            "throughput_100_per_s": one["throughput"]["end_to_end_per_s"] >= 100,
+            "throughput_100_per_s": e2e >= 100,
+            "ceiling_500_per_s": ceil["end_to_end_per_s"] >= 500,
             "p99_2s_at_50_per_s": bool(
                 lat50 and lat50["p99_s"] is not None and lat50["p99_s"] <= 2 and lat50["missing_after_drain"] == 0
             ),
             "extractor_2x_ge_1_6": report.get("scaling", {}).get("extractor", 0) >= 1.6,
         },
         "cpu_count": os.cpu_count(),
+        "load_avg_1m_end": round(os.getloadavg()[0], 2),
         "bench_s": round(time.monotonic() - started),
     }
     print(json.dumps(report))

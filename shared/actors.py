@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from shared.contracts import EntityKind, EventEntity
 
@@ -181,8 +182,9 @@ class TextContext:
     @classmethod
     def of(cls, texts: Iterable[str]) -> TextContext:
         kept = tuple(t for t in texts if t)
-        lower = frozenset(w for t in kept for w in _WORD.findall(t))
-        credits = frozenset(m for t in kept for m in _DATELINE_CREDIT.findall(t[:2000]))
+        marks = [_marks(t) for t in kept]
+        lower = frozenset[str]().union(*(m[0] for m in marks))
+        credits = frozenset[str]().union(*(m[1] for m in marks))
         return cls(kept, lower, credits)
 
     def full_form(self, name: str) -> str | None:
@@ -200,6 +202,13 @@ class TextContext:
                     best = candidate
         self._full[name] = best
         return best
+
+
+@lru_cache(maxsize=4096)
+def _marks(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """One text's lower-case words and dateline credits. Cached: the sink rebuilds an event from all
+    its articles on every change, and scanning each text again made that quadratic in its size."""
+    return frozenset(_WORD.findall(text)), frozenset(_DATELINE_CREDIT.findall(text[:2000]))
 
 
 def is_cut(name: str) -> bool:

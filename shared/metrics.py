@@ -32,6 +32,13 @@ class _Metrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
     )
+    logic_cpu: Counter = field(
+        default_factory=lambda: Counter(
+            "wirewatch_logic_cpu_seconds_total",
+            "CPU seconds spent inside the stage's handler (the rest of the process's CPU is plumbing)",
+            ["service"],
+        )
+    )
     consumer_lag: Gauge = field(
         default_factory=lambda: Gauge(
             "wirewatch_consumer_lag",

@@ -94,6 +94,19 @@ class BaseServiceSettings(BaseSettings):
     web_port: int = shared(
         "web_port", 6066, ge=1, le=65535, description="metrics/health port; one per worker on a host"
     )
+    batch_max: int = shared(
+        "batch_max",
+        64,
+        ge=1,
+        description="most messages a stage takes at once; their outputs' acks are awaited together before "
+        "their offsets may be committed (a stage with its own batch setting uses that)",
+    )
+    batch_wait_s: float = shared(
+        "batch_wait_s",
+        0.01,
+        gt=0,
+        description="longest wait for a batch to fill: at a low rate each hop adds up to this much latency",
+    )
     max_message_bytes: int = shared(
         "max_message_bytes", 8_000_000, ge=1024, description="largest message produced or accepted"
     )

@@ -13,8 +13,11 @@ from typing import Any, Generic, cast
 import faust
 from faust.types import TableT
 
-from shared.stage import Batched, BuildContext, S, Stage, Step
-from shared.streaming import Outputs, make_app, run_batched_stage, run_stage, send_durably, topic_for
+from shared.codec import STATE_CODEC
+from shared.contracts import Message
+from shared.stage import BuildContext, S, Stage, Step
+from shared.stageloop import run_batches
+from shared.streaming import Outputs, make_app, topic_for
 
 
 class StageWorker(Generic[S]):
@@ -40,50 +43,53 @@ class StageWorker(Generic[S]):
             self.assign_topic = topic_for(
                 self.app, stage.source, name=stage.single_partition, partitions=1, internal=True
             )
-            self.route_outputs = Outputs(self.app, [])
+            # the route forwards each valid input unchanged, under one key, to the single-partition topic
+            self.route_outputs = Outputs(self.app, [], forward={stage.source.TOPIC: (self.assign_topic, "all")})
             self.route = self.app.agent(self.source, name=f"{stage.name}.route")(self._route)
             self.agent = self.app.agent(self.assign_topic, name=f"{stage.name}.consume")(self._consume)
 
     def _table(self) -> TableT[str, Any]:
         spec = self.stage.state
         assert spec is not None
-        return self.app.Table(
+        table = self.app.Table(
             spec.name,
             default=spec.default,
             partitions=spec.partitions,
-            schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
+            schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer=STATE_CODEC),
             help=spec.help,
         )
+        # The table writes its changelog with the serializer it derives from its value type ("json"
+        # without one), not the schema's; values are the same JSON either way.
+        cast(Any, table).value_serializer = STATE_CODEC
+        return table
 
     def _on_revoked(self, _sender: Any, /, *_args: Any, **_kwargs: Any) -> None:
         if self.step.reset is not None:
             self.step.reset()
 
     async def _consume(self, stream: faust.StreamT[Any]) -> None:
-        handle = self.step.handle
-        if isinstance(handle, Batched):
-            await run_batched_stage(
-                self.stage.dead_letters.service,
-                self.outputs,
-                handle.handle_many,
-                stream,
-                self.stage.source,
-                max_batch=handle.max_batch,
-                within_s=handle.within_s,
-            )
-        else:
-            await run_stage(self.stage.dead_letters.service, self.outputs, handle, stream.events(), self.stage.source)
+        await run_batches(
+            self.stage.dead_letters.service,
+            self.outputs,
+            self.step.handle,
+            stream,
+            self.stage.source,
+            max_batch=self.settings.batch_max,
+            within_s=self.settings.batch_wait_s,
+        )
 
     async def _route(self, stream: faust.StreamT[Any]) -> None:
         """Forward every valid input to the single-partition topic (undecodable input is dead-lettered here)."""
-        assert self.assign_topic is not None
-        topic = self.assign_topic
-
-        async def forward(message: Any) -> list[Any]:
-            # Wait for the broker's ack before the input offset can be committed (see send_durably).
-            await send_durably(topic, "all", message)
-            return []
-
-        await run_stage(
-            self.stage.dead_letters.service, self.route_outputs, forward, stream.events(), self.stage.source
+        await run_batches(
+            self.stage.dead_letters.service,
+            self.route_outputs,
+            _forward,
+            stream,
+            self.stage.source,
+            max_batch=self.settings.batch_max,
+            within_s=self.settings.batch_wait_s,
         )
+
+
+def _forward(message: Message) -> list[Message]:
+    return [message]

@@ -1,9 +1,8 @@
 """Faust wiring shared by every service: the app, the topics, and the stage loop.
 
-A stage is ``handle(message) -> list[Message]``; :func:`run_stage` loops over a
-stream, binds each message's coordinates to the log context, calls the
-handler, sends its outputs to their topics, and routes every failure to the
-dead-letter topic with the reason and the original payload.
+The stage loop itself (take a batch, handle, send, await acks, acknowledge) is
+:mod:`shared.stageloop`; this module makes the app and the topics, sends
+outputs durably, and builds the dead letters every failure is routed to.
 """
 
 from __future__ import annotations
@@ -11,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
-from typing import Any, cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import faust
 import structlog
 
 from shared.admin import topic_configs
-from shared.codec import Undecodable, codec_name, decode, encode, register_codecs
+from shared.codec import codec_name, encode, register_codecs
 from shared.contracts import DeadLetter, Message
 from shared.contracts.deadletter import MAX_PAYLOAD_CHARS
 from shared.errors import EXIT_RESTART, WirewatchError, exit_for_restart
@@ -28,7 +27,6 @@ from shared.metrics import METRICS
 from shared.producer import install as install_durable_producer
 from shared.seekfence import install as install_seek_fence
 from shared.settings import BaseServiceSettings
-from shared.stage import BatchHandler, Handler
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +70,12 @@ def make_app(service: str, settings: BaseServiceSettings, **overrides: Any) -> f
         "broker_heartbeat_interval": max(1.0, settings.kafka_session_timeout_s / 4),
         "producer_acks": -1,
         "producer_max_request_size": settings.max_message_bytes + 100_000,
+        # A stage sends a whole batch and then awaits the acks. faust's default record batch (16 KB)
+        # holds less than one article, and with idempotence a partition has one request in flight,
+        # so each article cost a broker round trip; 512 KB (under the broker's 1 MB message limit)
+        # lets one request per partition carry the batch.
+        "producer_max_batch_size": 512 * 1024,
+        "consumer_max_fetch_size": 4 * 1024 * 1024,  # per partition: ~90 articles of 45 KB, not 22
         "datadir": str(settings.data_dir / "faust" / "{conf.name}"),
         "web_host": settings.web_host,
         "web_port": settings.web_port,
@@ -179,15 +183,70 @@ class Outputs:
     delivery means the input is acknowledged only after its outputs are on
     the broker: at-least-once, as documented. While the broker is away the
     agent waits (the producer retries) instead of moving on.
+
+    ``forward``: messages of these topics go to another topic under a fixed key
+    instead (the deduplicator's route to its single-partition topic).
     """
 
-    def __init__(self, app: faust.App, models: Iterable[type[Message]]) -> None:
+    def __init__(
+        self,
+        app: faust.App,
+        models: Iterable[type[Message]],
+        forward: Mapping[str, tuple[faust.TopicT, str]] | None = None,
+    ) -> None:
         wanted: list[type[Message]] = [*models, DeadLetter]
         self.topics = {m.TOPIC: topic_for(app, m) for m in wanted}
+        self.forward = dict(forward or {})
+
+    def destination(self, message: Message) -> tuple[faust.TopicT, str]:
+        return self.forward.get(message.TOPIC) or (self.topics[message.TOPIC], message.key())
 
     async def send(self, message: Message) -> None:
-        await send_durably(self.topics[message.TOPIC], message.key(), message)
-        METRICS.messages_out.labels(topic=message.TOPIC).inc()
+        """Send one message and wait for its ack."""
+        await self.publish([message])
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        """Send every message at once, then wait until the broker has acknowledged them all."""
+        await (await self.start(messages)).settle()
+
+    async def start(self, messages: Sequence[Message]) -> Pending:
+        """Send every message now, in order; the acks are awaited by the returned :meth:`Pending.settle`."""
+        pending = Pending()
+        for message in messages:
+            topic, key = self.destination(message)
+            await pending.send(topic, key, message)
+        return pending
+
+
+class Pending:
+    """Sends started at once; :meth:`settle` returns when the broker has acknowledged every one.
+
+    The producer batches the records of a group into few requests, instead of one
+    round trip per message. A send that failed is retried alone by :func:`send_durably`
+    (which exits the worker, without committing, if it keeps failing).
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[faust.TopicT, str, Message, Any]] = []
+
+    async def send(self, topic: faust.TopicT, key: str, message: Message) -> None:
+        try:
+            delivery: Any = await topic.send(key=key, value=message, force=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried in settle()
+            delivery = exc
+        self.sent.append((topic, key, message, delivery))
+
+    async def settle(self) -> None:
+        futures = [d for *_, d in self.sent if not isinstance(d, Exception)]
+        if futures:
+            await asyncio.gather(*futures, return_exceptions=True)
+        for topic, key, message, delivery in self.sent:
+            if isinstance(delivery, Exception) or delivery.cancelled() or delivery.exception() is not None:
+                await send_durably(topic, key, message)
+            METRICS.messages_out.labels(topic=message.TOPIC).inc()
+        self.sent.clear()
 
 
 SEND_GIVE_UP_S = 120.0
@@ -223,154 +282,3 @@ async def send_durably(topic: faust.TopicT, key: str, value: Message, give_up_s:
 
 
 EXIT_SEND_FAILED = EXIT_RESTART
-
-
-async def process_one(
-    service: str,
-    outputs: Outputs,
-    handler: Handler,
-    value: Any,
-    *,
-    topic: str,
-    partition: int | None,
-    offset: int | None,
-    key: Any,
-    compute_s: float = 0.0,
-) -> list[Message]:
-    """Handle one decoded value: outputs are sent, failures become dead letters.
-
-    ``compute_s``: this value's share of work done before the call (a batched handler's pass),
-    added to the latency it is measured with.
-    """
-    METRICS.messages_in.labels(service=service, topic=topic).inc()
-    started = time.perf_counter()
-    article_id = article_id_of(value)
-    with structlog.contextvars.bound_contextvars(
-        topic=topic, partition=partition, offset=offset, article_id=article_id
-    ):
-        letter: DeadLetter | None = None
-        produced: list[Message] = []
-        if isinstance(value, Undecodable):
-            letter = dead_letter_from(
-                service,
-                value.reason,
-                value.error,
-                payload=value.raw,
-                key=key,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-            )
-        else:
-            try:
-                result = handler(value)
-                if isinstance(result, Awaitable):
-                    result = await result
-                produced = list(result)
-            except Exception as exc:  # any failure becomes a dead letter, never a crash
-                if not isinstance(exc, WirewatchError):
-                    log.exception("handler_failed")
-                letter = failure_letter(
-                    service,
-                    exc,
-                    payload=value,
-                    key=key,
-                    article_id=article_id,
-                    topic=topic,
-                    partition=partition,
-                    offset=offset,
-                )
-        if letter is not None:
-            log.warning("dead_letter", reason=letter.reason, error=letter.error[:300])
-            METRICS.dead_letters.labels(service=service, reason=letter.reason).inc()
-            await outputs.send(letter)
-            return [letter]
-        for message in produced:
-            await outputs.send(message)
-        METRICS.latency.labels(service=service).observe(time.perf_counter() - started + compute_s)
-        log.debug("processed", outputs=len(produced))
-        return produced
-
-
-async def run_stage(
-    service: str, outputs: Outputs, handler: Handler, stream: AsyncIterator[Any], model: type[Message]
-) -> None:
-    """The body of a stage agent: loop over events, call, send.
-
-    Values normally arrive decoded by the topic's codec; raw bytes (a channel
-    without the codec, as in ``agent.test_context()``) are decoded here.
-    """
-    async for event in stream:
-        message = event.message
-        value = _decoded(event, model)
-        await process_one(
-            service,
-            outputs,
-            handler,
-            value,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            key=message.key,
-        )
-
-
-def _decoded(event: Any, model: type[Message]) -> Any:
-    """The event's value: decoded by the topic's codec, or decoded here when it arrives raw."""
-    value = event.value
-    return decode(model, value) if value is None or isinstance(value, bytes) else value
-
-
-async def run_batched_stage(
-    service: str,
-    outputs: Outputs,
-    handler: BatchHandler,
-    stream: faust.StreamT[Any],
-    model: type[Message],
-    *,
-    max_batch: int,
-    within_s: float,
-) -> None:
-    """Like :func:`run_stage`, for a handler that is cheaper per message on a batch.
-
-    Up to ``max_batch`` events are taken (waiting at most ``within_s`` for a batch
-    to fill) *without* acknowledging them; the handler returns one result per
-    value (its messages, or the exception that becomes that value's dead letter);
-    each event is acknowledged only after its outputs are on the broker. A worker
-    stopped or killed mid-batch leaves the batch unacknowledged: it is redelivered
-    (at-least-once), never skipped. ``take_events`` would not do: it acknowledges
-    the whole buffer when the agent is cancelled.
-    """
-    # noack_take is on faust's Stream, not on the StreamT protocol agents are typed with
-    async for events in cast("faust.Stream[Any]", stream).noack_take(max_batch, within=within_s):
-        values = [_decoded(event, model) for event in events]
-        good = [v for v in values if not isinstance(v, Undecodable)]
-        started = time.perf_counter()
-        results = iter(handler(good) if good else [])
-        share_s = (time.perf_counter() - started) / max(1, len(good))
-        for event, value in zip(events, values, strict=True):
-            result = None if isinstance(value, Undecodable) else next(results)
-            message = event.message
-            await process_one(
-                service,
-                outputs,
-                _replay(result),
-                value,
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                compute_s=share_s,
-            )
-            await stream.ack(event)
-
-
-def _replay(result: Sequence[Message] | Exception | None) -> Handler:
-    """A handler that hands back a result computed for the whole batch (or raises its exception)."""
-
-    def handler(_value: Any) -> Sequence[Message]:
-        if isinstance(result, Exception):
-            raise result
-        return result or []
-
-    return handler

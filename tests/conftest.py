@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +76,27 @@ def make_decision(
         merged_event_ids=list(merged),
         decided_at=datetime(2022, 2, 12, 18, tzinfo=UTC),
     )
+
+
+FLUSH_KEY = "flush"
+
+
+def is_flush_letter(message: object) -> bool:
+    """The dead letter of the poison value :func:`flush_agent` puts (``{}`` under the key ``flush``)."""
+    from shared.contracts import DeadLetter  # noqa: PLC0415 - kept beside its only use
+
+    return isinstance(message, DeadLetter) and message.source_key == FLUSH_KEY
+
+
+async def flush_agent(agent: Any, sent: Sequence[object], tries: int = 400) -> None:
+    """Put a poison value and wait (``tries`` × 50 ms) for its dead letter: every value put before it is handled.
+
+    Stage agents take batches, so a put returns once its value is in a batch, before it is handled; the
+    poison value's dead letter is sent after every output of the values before it.
+    """
+    await agent.put(b"{}", key=FLUSH_KEY.encode())
+    for _ in range(tries):
+        if any(is_flush_letter(m) for m in sent):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the agent did not get through its input in time")

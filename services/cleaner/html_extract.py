@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
+from trafilatura.utils import load_html
 
 from services.cleaner.decoding import normalise_line, repair_text
 from services.cleaner.meta_dates import refine_with_time
@@ -110,35 +111,70 @@ def _title(raw: str | None, site_name: str | None, url: str | None) -> str | Non
     return strip_site_suffix(normalise_line(repair_text(raw)), site_name, url) or None
 
 
+def _lines(text: str) -> list[str]:
+    return [p for p in (normalise_line(line) for line in repair_text(text).split("\n")) if p]
+
+
+def _key(line: str) -> str:
+    return " ".join(_WORD.findall(line))
+
+
+def main_span(precise: list[str], default: list[str]) -> list[str]:
+    """The default extraction's paragraphs from the precise one's first paragraph to its last.
+
+    The precision mode's gain is at the edges of the article (related links,
+    teasers, comment widgets before and after it); inside the article it also
+    drops paragraphs the default mode keeps (link-dense sentences, embeds,
+    captions), and those are article text far more often than not. When the
+    two cannot be aligned the precise paragraphs are kept as they are.
+    """
+    if not precise or not default:
+        return precise or default
+    keys = [_key(line) for line in default]
+    first, last = _key(precise[0]), _key(precise[-1])
+    if first not in keys or last not in keys:
+        return precise
+    start = keys.index(first)
+    end = len(keys) - 1 - keys[::-1].index(last)
+    return default[start : end + 1] if start <= end else precise
+
+
+def _parse(html: str) -> Any:
+    """The page parsed once (an lxml tree) for both extraction passes, which copy it; the string if lxml gives up."""
+    tree = load_html(html)
+    return tree if tree is not None else html
+
+
 def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
     """Run trafilatura on a page; None when it finds no main text.
 
-    The precision-oriented mode drops most of the furniture the default mode
-    keeps, but on some layouts it also drops half the article; the default
-    extraction is kept as a fallback for those pages (when the precision text
-    is less than half as long).
+    Two passes over one parsed tree: the precision-oriented mode (with the
+    metadata) marks where the article starts and ends, the default mode gives
+    the paragraphs in between (:func:`main_span`). On some layouts the precise
+    pass drops half the article; the default text is then used whole (when the
+    precise text is less than half as long).
     """
-    options: dict[str, Any] = {
-        "url": url,
-        "include_comments": False,
-        "include_tables": True,
-        "favor_precision": True,
-    }
+    tree = _parse(html)
+    options: dict[str, Any] = {"url": url, "include_comments": False, "include_tables": True}
     try:
-        doc = trafilatura.bare_extraction(html, with_metadata=True, date_extraction_params=_DATE_PARAMS, **options)
+        doc = trafilatura.bare_extraction(
+            tree, with_metadata=True, date_extraction_params=_DATE_PARAMS, favor_precision=True, **options
+        )
     except (AssertionError, AttributeError, TypeError, ValueError, IndexError):
         # htmldate and the metadata code assert on some degenerate trees (an element
         # without parent); the text extraction itself copes, so retry without metadata.
-        doc = trafilatura.bare_extraction(html, with_metadata=False, **options)
+        doc = trafilatura.bare_extraction(tree, with_metadata=False, favor_precision=True, **options)
     if doc is None or isinstance(doc, dict):
         return None
     text: str = doc.text or ""
-    default = trafilatura.extract(html, url=url, include_comments=False, include_tables=True) or ""
+    default_doc = trafilatura.bare_extraction(tree, **options)
+    default = (default_doc.text or "") if default_doc is not None and not isinstance(default_doc, dict) else ""
     if len(_WORD.findall(text)) < _FALLBACK_RATIO * len(_WORD.findall(default)):
-        text = default
-    if not text.strip():
+        paragraphs = _lines(default)
+    else:
+        paragraphs = main_span(_lines(text), _lines(default))
+    if not paragraphs:
         return None
-    paragraphs = [p for p in (normalise_line(line) for line in repair_text(text).split("\n")) if p]
     published, tz_known, tz_label = _parse_date(doc.date)
     meta_published, meta_modified = refine_with_time(html, published.date() if published else None)
     if meta_published is not None:

@@ -43,6 +43,8 @@ class Focus:
     starts: tuple[int, ...]
     #: the windows' (start, end) in the original text
     windows: tuple[tuple[int, int], ...]
+    #: where in the original text the model stops reading (the text's length when it reads to the end)
+    read_to: int
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``text`` back to the original; a span running past its window is cut there."""
@@ -65,12 +67,20 @@ def _cased_enough(text: str) -> bool:
     return len(_UNCASED.findall(sample)) <= MAX_UNCASED_SHARE * len(_LETTER.findall(sample))
 
 
-def focus(text: str, context: int) -> Focus:
-    """The windows of ``text`` worth reading: ``context`` words either side of every capitalised word."""
-    whole = Focus(text, (0,), ((0, len(text)),))
+def focus(text: str, context: int, limit: int = 0) -> Focus:
+    """The windows of ``text`` worth reading: ``context`` words either side of every capitalised word.
+
+    ``limit`` > 0: only the words that start before that character are read (the model's cost
+    grows with every token; see ``Extractor``'s ``ner_chars``).
+    """
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    read_to = len(text)
+    if limit > 0 and words and words[-1][0] >= limit:
+        words = words[: bisect_right(words, (limit, -1))]
+        read_to = words[-1][1] if words else 0
+    whole = Focus(text[:read_to], (0,), ((0, read_to),), read_to)
     if context <= 0 or not _cased_enough(text):
         return whole
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
     keep = [False] * len(words)
     sentence_start = True
     for i, (start, end) in enumerate(words):
@@ -87,7 +97,7 @@ def focus(text: str, context: int) -> Focus:
         else:
             windows.append([start, end])
     if not windows:
-        return Focus("", (0,), ((0, 0),))
+        return Focus("", (0,), ((0, 0),), read_to)
     if len(windows) == 1 and windows[0] == [words[0][0], words[-1][1]]:
         return whole
     parts: list[str] = []
@@ -97,4 +107,4 @@ def focus(text: str, context: int) -> Focus:
         starts.append(pos)
         parts.append(text[start:end])
         pos += end - start + len(SEPARATOR)
-    return Focus(SEPARATOR.join(parts), tuple(starts), tuple((s, e) for s, e in windows))
+    return Focus(SEPARATOR.join(parts), tuple(starts), tuple((s, e) for s, e in windows), read_to)

@@ -45,21 +45,19 @@ def lemma(word: str) -> str:
 
 
 def _phrases(text: str) -> list[list[str]]:
-    runs: list[list[str]] = []
+    """Runs of content words (lowercase), cut into pieces of at most ``MAX_WORDS``."""
+    out: list[list[str]] = []
     current: list[str] = []
     for tok in _TOKEN.findall(text):
         low = tok.lower()
-        if tok[0].isalpha() and low not in STOP and len(low) > 2:
-            current.append(tok)
+        if len(low) > 2 and tok[0].isalpha() and low not in STOP:
+            current.append(low)
             continue
         if current:
-            runs.append(current)
-        current = []
+            out.extend(current[i : i + MAX_WORDS] for i in range(0, len(current), MAX_WORDS))
+            current = []
     if current:
-        runs.append(current)
-    out: list[list[str]] = []
-    for run in runs:
-        out.extend([w.lower() for w in run[i : i + MAX_WORDS]] for i in range(0, len(run), MAX_WORDS))
+        out.extend(current[i : i + MAX_WORDS] for i in range(0, len(current), MAX_WORDS))
     return out
 
 
@@ -78,17 +76,17 @@ def key_phrases(title: str | None, text: str, top: int = 10) -> list[str]:
     entity list, key phrases should say *what* happened.
     """
     lead = text[:LEAD_CHARS]
-    body_runs = _phrases(text)
-    word_freq = Counter(lemma(w) for run in body_runs for w in run)
+    body_runs = [[lemma(w) for w in run] for run in _phrases(text)]  # each word's lemma once
+    word_freq = Counter(w for run in body_runs for w in run)
     bonus_words = {lemma(w) for run in _phrases((title or "") + " " + lead) for w in run}
     scores: dict[str, float] = {}
-    for run in body_runs:
-        lemmas = [lemma(w) for w in run]
+    phrase_count: Counter[str] = Counter()
+    for lemmas in body_runs:
         phrase = " ".join(lemmas)
+        phrase_count[phrase] += 1
         score = sum(word_freq[w] for w in lemmas) / len(lemmas) * (1 + 0.3 * (len(lemmas) - 1))
         score *= 1.5 if all(w in bonus_words for w in lemmas) else 1.0
         scores[phrase] = max(scores.get(phrase, 0.0), score)
-    phrase_count = Counter(" ".join(lemma(w) for w in run) for run in body_runs)
     ranked = sorted(scores, key=lambda p: (-(scores[p] + 0.5 * phrase_count[p]), p))
     chosen: list[str] = []
     for phrase in ranked:

@@ -74,3 +74,23 @@ class Spotter:
                 continue
             found.append(RawMention(match.group(0), s, e, self.kinds[match.group(0)]))
         return found
+
+
+def echoes(text: str, found: Sequence[RawMention], start: int) -> list[RawMention]:
+    """Mentions, from ``start`` on, of the names the model ``found`` before it.
+
+    Why: when the model reads only the top of an article (``Extractor``'s ``ner_chars``), the
+    names it found there are spotted again, as whole words, in the part it did not read, with the
+    kind it gave them; a person's surname alone counts as that person ("Joe Biden" … "Biden"),
+    so that counts, and with them salience, stay close to a full reading.
+    """
+    surfaces: dict[str, EntityKind] = {}
+    for m in found:
+        surfaces.setdefault(m.text, m.kind)
+    for m in found:
+        words = m.text.split()
+        if m.kind is EntityKind.PERSON and len(words) > 1 and len(words[-1]) >= 3 and words[-1][0].isupper():
+            surfaces.setdefault(words[-1], EntityKind.PERSON)
+    if not surfaces or start >= len(text):
+        return []
+    return [m for m in Spotter(surfaces).spot(text, found) if m.start >= start]

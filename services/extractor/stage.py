@@ -15,7 +15,11 @@ def build(settings: ExtractorSettings, context: BuildContext) -> Step:
     @cache
     def extractor() -> Extractor:
         """The spaCy pipeline loads on first use, not at start-up (a worker joins its group at once)."""
-        return Extractor(settings.extractor_model, ner_context=settings.extractor_ner_context)
+        return Extractor(
+            settings.extractor_model,
+            ner_context=settings.extractor_ner_context,
+            ner_chars=settings.extractor_ner_chars,
+        )
 
     def handle_many(articles: Sequence[CleanArticle]) -> list[list[Message] | Exception]:
         """One model pass for the batch; a failed article's exception becomes its dead letter."""

@@ -8,7 +8,7 @@ so a database role with only SELECT can serve them.
 
 Both databases speak the same SQL (``INSERT … ON CONFLICT DO UPDATE``); writes
 are upserts keyed by article id and event id, so a replayed decision changes
-nothing. Each decision is applied in one transaction.
+nothing. The sink applies a batch of decisions in one transaction, each in a savepoint.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class EventReader:
 
 
 class EventWriter(EventReader):
-    """The sink's side: creates the schema on open and applies upserts, one transaction per decision."""
+    """The sink's side: creates the schema on open and applies upserts, one transaction per batch."""
 
     read_only = False
 
@@ -191,6 +191,18 @@ class EventWriter(EventReader):
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: what fails in the block is rolled back alone, the rest of the transaction stays."""
+        self.conn.execute("SAVEPOINT step")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO SAVEPOINT step")
+            self.conn.execute("RELEASE SAVEPOINT step")
+            raise
+        self.conn.execute("RELEASE SAVEPOINT step")
 
     def put_article(self, decision: DedupDecision) -> None:
         self.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
@@ -16,6 +16,8 @@ from services.deduplicator import app as dedup_app
 from services.extractor import app as extractor_app
 from shared.codec import encode
 from shared.contracts import CleanArticle, DeadLetter, DedupDecision, EnrichedArticle, Message, RawArticle
+from shared.streaming import Outputs, Pending
+from tests.conftest import flush_agent
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 
@@ -24,14 +26,15 @@ SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 def sent() -> Iterator[list[Message]]:
     out: list[Message] = []
 
-    async def capture(message: Message) -> None:
-        out.append(message)
+    async def capture(messages: Sequence[Message]) -> Pending:
+        out.extend(messages)
+        return Pending()
 
     with (
-        patch.object(cleaner_app.outputs, "send", AsyncMock(side_effect=capture)),
-        patch.object(extractor_app.outputs, "send", AsyncMock(side_effect=capture)),
-        patch.object(dedup_app.assign_outputs, "send", AsyncMock(side_effect=capture)),
-        patch.object(dedup_app.route_outputs, "send", AsyncMock(side_effect=capture)),
+        patch.object(cleaner_app.outputs, "start", AsyncMock(side_effect=capture)),
+        patch.object(extractor_app.outputs, "start", AsyncMock(side_effect=capture)),
+        patch.object(dedup_app.assign_outputs, "start", AsyncMock(side_effect=capture)),
+        patch.object(dedup_app.route_outputs, "start", AsyncMock(side_effect=capture)),
     ):
         yield out
 
@@ -41,16 +44,20 @@ def _raw(name: str) -> RawArticle:
     return RawArticle(article_id=path.stem, body=path.read_text(), source_id="test")
 
 
-async def _put_all(agent: Any, payloads: list[bytes]) -> None:
+async def _put_all(agent: Any, payloads: list[bytes], sent: list[Message]) -> None:
+    """Put each payload, then a poison one, and wait for its dead letter: every value before it is handled.
+
+    (The agent takes batches: a put returns once its value is in the batch, before it is handled.)
+    """
     for payload in payloads:
         await agent.put(payload, key=b"k")
-    await agent.put(b"{}", key=b"flush")  # the previous values are processed once this one is taken
+    await flush_agent(agent, sent)
 
 
 async def test_cleaner_agent_cleans_and_dead_letters(sent: list[Message]) -> None:
     async with cleaner_app.clean_articles.test_context() as agent:
         empty = RawArticle(article_id="empty", body="   \n ")
-        await _put_all(agent, [encode(_raw("001")), encode(empty), b"\x00\x01garbage"])
+        await _put_all(agent, [encode(_raw("001")), encode(empty), b"\x00\x01garbage"], sent)
     clean = [m for m in sent if isinstance(m, CleanArticle)]
     letters = [m for m in sent if isinstance(m, DeadLetter)]
     assert [c.article_id for c in clean] == ["001_49524e8554e2d548"]
@@ -64,7 +71,7 @@ async def test_extractor_agent_enriches(sent: list[Message]) -> None:
 
     article = clean(_raw("003"))
     async with extractor_app.extract_articles.test_context() as agent:
-        await _put_all(agent, [encode(article)])
+        await _put_all(agent, [encode(article)], sent)
     enriched = [m for m in sent if isinstance(m, EnrichedArticle)]
     assert len(enriched) == 1
     assert "place:kyiv" in {e.id for e in enriched[0].entities}
@@ -127,12 +134,22 @@ async def test_deduplicator_agents_route_then_assign_idempotently(sent: list[Mes
     articles = [extractor.extract(clean(_raw(n))) for n in ("000", "001")]
     acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     acked.set_result(None)
-    with patch.object(dedup_app.assign_topic, "send", AsyncMock(return_value=acked)) as forwarded:
+    real_start = Outputs.start.__get__(dedup_app.route_outputs)
+
+    async def start(messages: Sequence[Message]) -> Pending:
+        """Articles through the real route outputs (onto the patched topic), dead letters captured."""
+        sent.extend(m for m in messages if isinstance(m, DeadLetter))
+        return await real_start([m for m in messages if not isinstance(m, DeadLetter)])
+
+    with (
+        patch.object(dedup_app.assign_topic, "send", AsyncMock(return_value=acked)) as forwarded,
+        patch.object(dedup_app.route_outputs, "start", start),
+    ):
         async with dedup_app.route.test_context() as agent:
-            await _put_all(agent, [encode(a) for a in articles])
+            await _put_all(agent, [encode(a) for a in articles], sent)
     assert [c.kwargs["key"] for c in forwarded.call_args_list] == ["all", "all"]
     async with dedup_app.assign_articles.test_context() as agent:
-        await _put_all(agent, [encode(a) for a in [*articles, articles[0]]])
+        await _put_all(agent, [encode(a) for a in [*articles, articles[0]]], sent)
     decisions = [m for m in sent if isinstance(m, DedupDecision)]
     assert [d.article_id for d in decisions] == [
         "000_7f11475e37a074b1",

@@ -8,7 +8,7 @@ letters included, must be equal (up to the time each was decided).
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from services.sink.settings import SinkSettings
 from shared.codec import encode
 from shared.contracts import DeadLetter, Message, RawArticle
 from shared.stage import BuildContext
+from shared.streaming import Pending
+from tests.conftest import flush_agent, is_flush_letter
 
 SAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "samples"
 FETCHED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -91,24 +93,22 @@ async def _through_agent(name: StageName, inputs: list[Message]) -> list[Message
     worker = AGENTS[name]
     sent: list[Message] = []
 
-    async def capture(message: Message) -> None:
-        sent.append(message)
+    async def capture(messages: Sequence[Message]) -> Pending:
+        sent.extend(messages)
+        return Pending()
 
-    def flushed() -> bool:
-        return any(isinstance(m, DeadLetter) and m.source_key == "flush" for m in sent)
-
-    with patch.object(worker.outputs, "send", AsyncMock(side_effect=capture)):
+    with patch.object(worker.outputs, "start", AsyncMock(side_effect=capture)):
         async with worker.agent.test_context() as agent:
             for message in inputs:
                 if isinstance(message, worker.stage.source):
                     await agent.put(encode(message), key=message.key().encode())
-            await agent.put(b"{}", key=b"flush")  # its dead letter comes after every output before it
-            for _ in range(20 * max(60, len(inputs))):  # up to a second per input
-                if flushed():
-                    break
-                await asyncio.sleep(0.05)
-    assert flushed(), f"{name}: the agent did not get through its input in time"
-    return [m for m in sent if not (isinstance(m, DeadLetter) and m.source_key == "flush")]
+            await flush_agent(agent, sent, tries=20 * max(60, len(inputs)))  # up to a second per input
+    return [m for m in sent if not is_flush_letter(m)]
+
+
+def _latest_per_event(updates: list[Message]) -> list[Message]:
+    latest = {m.key(): m for m in updates}
+    return [latest[k] for k in sorted(latest)]
 
 
 def _ecbplus(corpus: Path) -> list[RawArticle]:
@@ -129,6 +129,13 @@ async def _both_paths(raws: list[RawArticle], monkeypatch: pytest.MonkeyPatch, t
         outputs = [m for m in through_faust if not isinstance(m, DeadLetter)]
         letters = [m for m in through_faust if isinstance(m, DeadLetter)]
         assert outputs, f"stage {name} produced nothing"
+        if name == "events":
+            # the sink rebuilds an event touched several times in a batch once and sends it with the
+            # last decision, and batches end where the input pauses: compare what each path leaves as
+            # every event's record (its revision counts the batches that changed it, so it is left out)
+            outputs, replayed = (
+                [m.model_copy(update={"revision": 0}) for m in _latest_per_event(side)] for side in (outputs, replayed)
+            )
         assert _rows(outputs) == _rows(replayed), f"stage {name}: {_differences(outputs, replayed)[:20]}"
         assert _rows(letters) == _rows(replay_letters), f"stage {name}: different dead letters"
         replay_inputs, agent_inputs = replayed, outputs

@@ -89,7 +89,9 @@ async def _produce(topic: str, values: list[bytes]) -> None:
         await producer.stop()
 
 
-async def _dead_letters(topic: str, want: int, timeout: float) -> list[dict[str, object]]:
+async def _dead_letters(topic: str, want: int, timeout: float, key: str) -> list[dict[str, object]]:
+    """Read dead letters until ``want`` of them carry ``key`` (the fixture's pipeline is shared with
+    earlier tests, whose own letters must not count) or the timeout passes."""
     from aiokafka import AIOKafkaConsumer  # noqa: PLC0415
 
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=BOOTSTRAP, auto_offset_reset="earliest")
@@ -98,7 +100,7 @@ async def _dead_letters(topic: str, want: int, timeout: float) -> list[dict[str,
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while len(got) < want and loop.time() < deadline:
+        while sum(1 for d in got if d.get("source_key") == key) < want and loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=1000)
             for records in batch.values():
                 got += [json.loads(r.value) for r in records]
@@ -113,7 +115,7 @@ def test_poison_on_every_consumed_topic_is_dead_lettered(pipeline: Pipeline) -> 
     consumed = ["articles.raw", "articles.clean", "articles.enriched", "articles.dedup"]
     for topic in consumed:
         asyncio.run(_produce(pipeline.prefix + topic, poison))
-    letters = asyncio.run(_dead_letters(pipeline.prefix + "deadletter", want=12, timeout=120))
+    letters = asyncio.run(_dead_letters(pipeline.prefix + "deadletter", want=12, timeout=120, key="poison"))
     poisoned = [d for d in letters if d.get("source_key") == "poison"]
     seen = {(str(d["source_topic"]).removeprefix(pipeline.prefix), d["reason"]) for d in poisoned}
     for topic in consumed:

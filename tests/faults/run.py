@@ -5,6 +5,7 @@ Shared by the single-broker suite (``test_faults.py``) and the cluster suite (``
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -82,3 +83,17 @@ class Run:
     def drained(self) -> bool:
         first, dead, _ = self.tracker.snapshot()
         return all(a in first or a in dead for a in self.load.sent)
+
+
+def publish_report(path: Path, report: dict[str, Any]) -> None:
+    """Write the run's report where CI keeps it, and print it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+
+
+def assert_delivered_once(report: dict[str, Any], lost: list[str], tail: str) -> None:
+    """The delivery guarantees every fault run checks: nothing lost, nothing in two events, no event made twice."""
+    assert not lost, f"{len(lost)} articles neither stored nor dead-lettered, e.g. {lost[:5]}\n{tail}"
+    assert report["totals"]["duplicated"] == 0, "articles in more than one live event"
+    assert report["identical_event_source_sets"] == 0, "events created twice by a replay"

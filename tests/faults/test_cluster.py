@@ -44,7 +44,7 @@ from tests.e2e.harness import REPO
 from tests.e2e.pg import postgres_server
 from tests.faults.checks import Phase, SinkState, account
 from tests.faults.cluster import OwnCluster
-from tests.faults.run import Run, progress, require_corpus
+from tests.faults.run import Run, assert_delivered_once, progress, publish_report, require_corpus
 from tests.faults.trace import group_lag, trace
 
 pytestmark = [pytest.mark.cluster, pytest.mark.faults, pytest.mark.e2e, pytest.mark.slow]
@@ -240,13 +240,9 @@ def test_cluster_faults_lose_nothing_duplicate_nothing_and_recover(run: ClusterR
     }
     if lost:
         report["lost_trace"] = trace(cluster.bootstrap, p.prefix, lost[:10])
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
+    publish_report(REPORT, report)
 
-    assert not lost, f"{len(lost)} articles neither stored nor dead-lettered, e.g. {lost[:5]}\n{p.tail()}"
-    assert report["totals"]["duplicated"] == 0, "articles in more than one live event"
-    assert report["identical_event_source_sets"] == 0, "events created twice by a replay"
+    assert_delivered_once(report, lost, p.tail())
     bugs = {k: v for k, v in report["dead_letter_samples"].items() if k.endswith(":unexpected_error")}
     assert not bugs, f"dead letters from failures that are not the input's fault: {bugs}"
     slow = [x for x in per_phase[1:] if x["recovery_s"] is None or x["recovery_s"] > MAX_RECOVERY_S]

@@ -97,3 +97,14 @@ def test_labelled_sample_is_complete_and_the_rule_does_not_lower_the_share() -> 
     after = share([[a["name"] for a in e["after"]] for e in data["events"]], data["labels"])
     assert len(data["events"]) == 40 and before[3] == after[3] == []
     assert after[0] >= before[0]
+
+
+def test_text_context_unions_each_texts_words_and_credits() -> None:
+    # TextContext.of caches each text's scan; the event's context is the union over its texts
+    texts = ["MOSCOW (JEN) - The president spoke.", "Another text, written by the Kremlin press office.", ""]
+    context = TextContext.of(texts)
+    assert context.texts == tuple(texts[:2])
+    assert {"president", "spoke", "text", "written", "by", "press", "office"} <= context.lower_words
+    assert "Kremlin" not in context.lower_words and "MOSCOW" not in context.lower_words
+    assert context.credits == {"JEN"} == TextContext.of(reversed(texts)).credits
+    assert TextContext.of(texts[1:]).lower_words < context.lower_words

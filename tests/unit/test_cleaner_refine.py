@@ -11,6 +11,12 @@ PROSE = (
 )
 
 
-def test_refine_drops_separators_and_repeated_long_paragraphs() -> None:
-    refined = refine_paragraphs([PROSE, "___", "Eat every 2 hours", "Eat every 2 hours", PROSE], None, None, None)
-    assert refined.paragraphs == [PROSE, "Eat every 2 hours", "Eat every 2 hours"]
+def test_refine_drops_decoration_but_keeps_what_unseen_sites_count_as_text() -> None:
+    # Separator lines with word characters, repeated paragraphs (a meal plan's two menus),
+    # embedded-post attributions and photo credits are article text on held-out sites.
+    embed = "— The Nigerian Senate (@NGRSenate) October 9, 2018"
+    credit = "Cover image: artist's impression of the lighting installation at the festival"
+    paragraphs = [PROSE, "* * *", "___", "Eat every 2 hours", "Eat every 2 hours", PROSE, embed, credit, "• • •"]
+    refined = refine_paragraphs(paragraphs, None, None, None)
+    assert refined.paragraphs == [PROSE, "___", "Eat every 2 hours", "Eat every 2 hours", PROSE, embed, credit]
+    assert refined.removed == 2

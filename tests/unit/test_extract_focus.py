@@ -83,3 +83,23 @@ def test_windows_hold_every_capitalised_word_and_map_exactly(words: list[str]) -
         word = m.group()
         if word in ("Kyiv", "Biden", "U.S."):
             assert any(s <= m.start() and m.end() <= e for s, e in f.windows), word
+
+
+def test_limit_reads_only_words_that_start_before_it() -> None:
+    text = "Joe Biden called Vladimir Putin. " + PROSE + "Later Dmitry Peskov spoke in Moscow."
+    limit = text.index("Later") + 2  # inside "Later": the word is read whole, nothing after it
+    f = focus(text, 2, limit)
+    assert f.read_to == text.index("Later") + len("Later")
+    assert "Vladimir Putin" in f.text and "Later" in f.text
+    assert "Peskov" not in f.text and "Moscow" not in f.text
+    assert all(e <= f.read_to for _, e in f.windows)
+
+
+def test_limit_past_the_text_or_zero_reads_it_all() -> None:
+    text = "Joe Biden called Vladimir Putin. " + PROSE
+    for limit in (0, len(text) + 10):
+        f = focus(text, 2, limit)
+        assert f.read_to == len(text)
+        assert f == focus(text, 2)
+    whole = focus(text, 0, 10)
+    assert whole.text == "Joe Biden" and whole.read_to == len("Joe Biden")

@@ -429,3 +429,49 @@ def test_a_birth_date_is_background_in_an_undated_obituary() -> None:
     no_anchor = Reference(UNDATED.moment, "fetched_at", False)
     before = pick_event_date(text, find_temporals(text, no_anchor), no_anchor)
     assert before is not None and before.date == date(1923, 4, 22) and before.confidence >= 0.5
+
+
+def test_echoes_spot_names_found_earlier_only_past_the_read_part() -> None:
+    from services.extractor.spotting import echoes  # noqa: PLC0415
+
+    text = "Joe Biden met NATO allies. Biden said NATO would act. Joe Biden left for Latin America."
+    read_to = text.index(" Biden said")
+    found = [
+        RawMention("Joe Biden", 0, 9, EntityKind.PERSON),
+        RawMention("NATO", 14, 18, EntityKind.ORG),
+        RawMention("America", 0, 0, EntityKind.PLACE),  # only glued to "Latin" later: not a hit
+    ]
+    got = [(m.text, m.start, m.kind) for m in echoes(text, found, read_to)]
+    assert got == [
+        ("Biden", text.index("Biden said"), EntityKind.PERSON),  # a person's surname alone
+        ("NATO", text.index("NATO would"), EntityKind.ORG),
+        ("Joe Biden", text.index("Joe Biden left"), EntityKind.PERSON),
+    ]
+    assert echoes(text, found, len(text)) == []
+    assert echoes(text, [], 0) == []
+
+
+def test_fuzzy_match_is_the_best_ratio_over_the_table() -> None:
+    """The quick_ratio shortcut must not change which name wins: compare with every pair's ratio."""
+    from services.extractor.names import OTHER_FUZZY_THRESHOLD, PERSON_FUZZY_THRESHOLD, key_for, similarity  # noqa: PLC0415
+
+    table = default_aliases()
+    probes = {
+        EntityKind.PERSON: ["Vladimir Poutin", "Volodimir Zelensky", "Dmitri Peskof", "Antony Blinkin", "Olaf Sholz"],
+        EntityKind.PLACE: ["Ukrainia", "Donetsk Oblast", "Zaporizhia", "Kharkov region", "Washingtn"],
+        EntityKind.ORG: ["Pentagone", "United Nation", "European Unoin", "Gazpromm"],
+    }
+    hits = 0
+    for kind, names in probes.items():
+        threshold = PERSON_FUZZY_THRESHOLD if kind is EntityKind.PERSON else OTHER_FUZZY_THRESHOLD
+        for name in names:
+            key = key_for(kind, name)
+            best, best_score = None, threshold
+            for variant_key, canon in table._exact[kind].items():
+                if abs(len(variant_key) - len(key)) <= 3 and variant_key[:1] == key[:1]:
+                    score = similarity(key, variant_key)
+                    if score >= best_score:
+                        best, best_score = canon, score
+            assert table.fuzzy(kind, name) == best, name
+            hits += best is not None
+    assert hits >= 8  # the probes do reach the table's names

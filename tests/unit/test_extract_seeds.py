@@ -174,3 +174,18 @@ def test_openblas_ops_find_what_thincs_default_ops_find() -> None:
     ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in fast.pipe(texts)]
     assert ents == [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in plain.pipe(texts)]
     assert sum(len(x) for x in ents) > 100
+
+
+def test_past_ner_chars_only_names_found_before_are_spotted() -> None:
+    """With a read limit the model's mentions past it are the earlier names again (a person's
+    surname alone included), never a name first seen there; and reading everything finds more."""
+    text = seed_article("000").text
+    limit = 600
+    short, full = Extractor(ner_chars=limit), Extractor(ner_chars=0)
+    (got,) = short.model_mentions([text])
+    before = {m.text for m in got if m.end <= limit}
+    surnames = {m.text.split()[-1] for m in got if m.end <= limit and " " in m.text}
+    after = [m for m in got if m.start >= limit]
+    assert after and all(m.text in before | surnames for m in after)
+    (everything,) = full.model_mentions([text])
+    assert {m.text for m in everything if m.start >= limit} - before - surnames

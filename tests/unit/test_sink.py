@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.sink.apply import apply_decision
+from services.sink.apply import apply_batch, apply_decision
 from services.sink.logic import consolidate
-from shared.contracts import ArticleRole, EntityKind, Tense
+from shared.contracts import ArticleRole, DedupDecision, EntityKind, Tense
+from shared.errors import WirewatchError
 from shared.eventstore import EventQuery, EventWriter
 from tests.conftest import make_decision
 
@@ -39,10 +40,38 @@ def test_consolidate_aggregates_entities_sources_timeline() -> None:
 def test_apply_is_idempotent(store: EventWriter) -> None:
     first = apply_decision(store, make_decision("a1", "e1"))
     assert len(first) == 1 and first[0].revision == 1
-    assert apply_decision(store, make_decision("a1", "e1")) == []
+    # redelivered (the sink may have died before its update was acked): no new revision, the record again
+    assert apply_decision(store, make_decision("a1", "e1")) == first
+    assert store.event("e1") == first[0]
     second = apply_decision(store, make_decision("a2", "e1", role=ArticleRole.SYNDICATED))
     assert second[0].revision == 2 and len(second[0].sources) == 2
     assert store.count_events() == 1
+
+
+def test_a_batch_is_one_transaction_where_a_failing_decision_fails_alone(
+    store: EventWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = [make_decision("a1", "e1"), make_decision("bad", "e2"), make_decision("a2", "e1")]
+    put_article = store.put_article
+
+    def failing(decision: DedupDecision) -> None:
+        put_article(decision)  # written, then rolled back to its savepoint
+        if decision.article_id == "bad":
+            raise WirewatchError("bad decision")
+
+    monkeypatch.setattr(store, "put_article", failing)
+    results = apply_batch(store, batch)
+    assert isinstance(results[1], WirewatchError)
+    # e1 is touched twice in the batch: rebuilt once, sent once with the last decision, both articles
+    assert results[0] == []
+    assert [(u.event_id, u.revision, len(u.sources)) for u in results[2]] == [("e1", 1, 2)]  # type: ignore[union-attr]
+    assert store.article("bad") is None and store.event("e2") is None
+    assert [e.event_id for e in store.events()] == ["e1"]
+    monkeypatch.undo()
+    # redelivered after a crash: no row changes or is duplicated, and e1's current record is sent again
+    last = store.event("e1")
+    assert apply_batch(store, batch[::2]) == [[], [last]]
+    assert store.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
 
 
 def test_older_version_is_ignored_and_newer_replaces(store: EventWriter) -> None:
@@ -61,6 +90,9 @@ def test_merge_moves_articles_and_records_it(store: EventWriter) -> None:
     assert by_id["e1"].merged_from == ["e2"]
     assert by_id["e2"].merged_into == "e1"
     assert [e.event_id for e in store.events()] == ["e1"]
+    # the merge redelivered: both records again, unchanged (the retired one included)
+    again = apply_decision(store, make_decision("c1", "e1", merged=("e2",)))
+    assert sorted(again, key=lambda u: u.event_id) == sorted(updates, key=lambda u: u.event_id)
 
 
 def test_query_filters(store: EventWriter) -> None:
