@@ -227,9 +227,10 @@ def _ecb_part(ecb: list[LabelledArticle], gva: list[LabelledArticle], cfg: Dedup
     for f in res["folds"]:
         print(
             f"  fold {f['fold']}: B-cubed P {f['p']} R {f['r']} F1 {f['f1']}  events {f['events']}/{f['gold']}"
-            f"  (join {f['join']}, merge {f['merge']})"
+            f"  (join {f['join']}, merge {f['merge']}; inner grid's argmax {f['argmax']['join']}/"
+            f"{f['argmax']['merge']}: F1 {f['argmax']['f1']})"
         )
-    print(f"  mean F1 {res['mean_f1']}", flush=True)
+    print(f"  mean F1 {res['mean_f1']} (with the argmax thresholds: {res['argmax_mean_f1']})", flush=True)
     out["ecb_cv"] = res
     copies = run_copies([a.article for a in ecb], cfg)
     print("copies of ECB+ articles, shipped model (each kind: share linked to its original / in its event)")

@@ -23,7 +23,7 @@ import numpy as np
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.labelled import LabelledArticle, load_labelled
 from services.deduplicator.model import EventModel
-from services.deduplicator.training import Stream, bcubed, run_stream, train
+from services.deduplicator.training import Stream, bcubed, run_stream, train, with_thresholds
 from services.replay import enrich_records
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -71,6 +71,13 @@ def _score(pred: Sequence[str], gold: Sequence[str]) -> dict[str, Any]:
     return {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "events": len(set(pred)), "gold": len(set(gold))}
 
 
+def argmax_model(model: EventModel) -> EventModel:
+    """The same trees with the inner grid's best-mean thresholds (the rule before the plateau
+    rule of ``pick_thresholds``), to compare the two rules on the same held-out data."""
+    join, merge = (float(v) for v in str(model.training["inner_best"]).split("/"))
+    return with_thresholds(model, join, merge)
+
+
 def evaluate_ecb(ecb: list[LabelledArticle], gva: list[LabelledArticle], cfg: DedupConfig) -> dict[str, Any]:
     gva_stream = Stream.of(gva, cfg)
     full = Stream.of(ecb, cfg)
@@ -79,10 +86,18 @@ def evaluate_ecb(ecb: list[LabelledArticle], gva: list[LabelledArticle], cfg: De
         held = set(test)
         model = train([full.part([i for i in range(len(ecb)) if i not in held]), gva_stream], cfg, seed=SEED)
         part = full.part(test)
-        res = _score(run_stream(model, part, cfg), [a.gold for a in part.articles])
+        gold = [a.gold for a in part.articles]
+        res = _score(run_stream(model, part, cfg), gold)
+        best = argmax_model(model)
+        res["argmax"] = {"join": best.join_threshold, "merge": best.merge_threshold}
+        res["argmax"].update(_score(run_stream(best, part, cfg), gold))
         folds.append({"fold": k, "join": model.join_threshold, "merge": model.merge_threshold, **res})
         print(f"  (ECB+ fold {k} done: {folds[-1]})", flush=True)  # a fold takes minutes: show progress
-    return {"folds": folds, "mean_f1": round(float(np.mean([f["f1"] for f in folds])), 4)}
+    return {
+        "folds": folds,
+        "mean_f1": round(float(np.mean([f["f1"] for f in folds])), 4),
+        "argmax_mean_f1": round(float(np.mean([f["argmax"]["f1"] for f in folds])), 4),
+    }
 
 
 def _redated(a: LabelledArticle, year: int) -> LabelledArticle:
@@ -113,6 +128,9 @@ def evaluate_gva(
     out: dict[str, Any] = {"train_articles": len(early), "test_articles": len(late)}
     out["join"], out["merge"] = model.join_threshold, model.merge_threshold
     out.update(_score(run_stream(model, test, cfg), [a.gold for a in test.articles]))
+    best = argmax_model(model)
+    out["argmax"] = {"join": best.join_threshold, "merge": best.merge_threshold}
+    out["argmax"].update(_score(run_stream(best, test, cfg), [a.gold for a in test.articles]))
     # density: the early incidents moved into 2015, merged into the stream in publication order
     moved = [_redated(gva[i], 2015) for i in early]
     both = sorted(
@@ -120,13 +138,20 @@ def evaluate_gva(
         key=lambda t: (_when(t[0]), t[0].article.article_id),
     )
     dense = Stream.of([a for a, _ in both], cfg)
+    out["dense"] = _dense(model, dense, both, cfg)
+    out["argmax"]["dense"] = _dense(best, dense, both, cfg)
+    return out, model
+
+
+def _dense(
+    model: EventModel, dense: Stream, both: list[tuple[LabelledArticle, bool]], cfg: DedupConfig
+) -> dict[str, Any]:
     pred = run_stream(model, dense, cfg)
     keep = [i for i, (_, is_test) in enumerate(both) if is_test]
-    dense_res = _score([pred[i] for i in keep], [both[i][0].gold for i in keep])
+    res = _score([pred[i] for i in keep], [both[i][0].gold for i in keep])
     size = Counter(pred)
     big, n = size.most_common(1)[0]
     golds = Counter(both[i][0].gold for i, e in enumerate(pred) if e == big)
     purity = round(golds.most_common(1)[0][1] / n, 3)
-    dense_res.update({"articles_in_stream": len(both), "largest_event": n, "largest_event_purity": purity})
-    out["dense"] = dense_res
-    return out, model
+    res.update({"articles_in_stream": len(both), "largest_event": n, "largest_event_purity": purity})
+    return res

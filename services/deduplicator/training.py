@@ -8,8 +8,9 @@
 2. Gradient-boosted trees (scikit-learn, seeded) are fitted to the rows and exported as arrays.
 3. The join and merge thresholds are chosen by inner cross-validation on the training data
    only: each stream is cut into contiguous blocks; a model fitted without a block runs that
-   block as a live stream for each candidate pair of thresholds, and the pair with the best mean
-   B-cubed F1 wins. No threshold is set by hand.
+   block as a live stream for each candidate pair of thresholds. The grid points whose scores
+   are within one standard error of the best one's are tied with it, and the middle of the tied
+   run of join thresholds is chosen (:func:`pick_thresholds`). No threshold is set by hand.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ DEPTH = 4
 LEARNING_RATE = 0.1
 INNER_BLOCKS = 3
 JOIN_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-MERGE_GRID = (0.9, 1.01)  # 1.01: no merges
+NO_MERGE = 1.01  # a merge threshold no probability reaches
+MERGE_GRID = (0.9, NO_MERGE)
 
 
 @dataclass
@@ -167,7 +169,8 @@ def bcubed(pred: Sequence[str], gold: Sequence[str]) -> tuple[float, float, floa
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def _with(model: EventModel, join: float, merge: float, training: dict[str, Any] | None = None) -> EventModel:
+def with_thresholds(model: EventModel, join: float, merge: float, training: dict[str, Any] | None = None) -> EventModel:
+    """The same trees with other thresholds (and, given, other training metadata)."""
     return EventModel(
         feature=model.feature,
         threshold=model.threshold,
@@ -187,7 +190,9 @@ def _blocks(n: int) -> list[np.ndarray]:
 
 
 def choose_thresholds(streams: Sequence[Stream], cfg: DedupConfig, seed: int) -> tuple[float, float, dict[str, Any]]:
-    """Join and merge thresholds by inner cross-validation (see the module docstring)."""
+    """Join and merge thresholds by inner cross-validation (see the module docstring): every
+    grid point is scored on the same held-out units (one block of one stream each), and
+    :func:`pick_thresholds` chooses among them."""
     scores: dict[tuple[float, float], list[float]] = defaultdict(list)
     for k in range(INNER_BLOCKS):
         train_parts, held = [], []
@@ -204,14 +209,59 @@ def choose_thresholds(streams: Sequence[Stream], cfg: DedupConfig, seed: int) ->
             for merge in MERGE_GRID:
                 if merge < join:
                     continue
-                m = _with(inner, join, merge)
+                m = with_thresholds(inner, join, merge)
                 for h in held:
                     pred = run_stream(m, h, cfg)
                     scores[(join, merge)].append(bcubed(pred, [a.gold for a in h.articles])[2])
-    mean = {key: float(np.mean(v)) for key, v in scores.items()}
-    (join, merge), best = max(mean.items(), key=lambda kv: (kv[1], -kv[0][0], kv[0][1]))
+    return pick_thresholds(scores)
+
+
+def _paired_tie(mine: FloatArray, best: FloatArray) -> bool:
+    """Whether a grid point is within noise of the best: the mean of its per-unit differences to
+    the best is no more than one standard error of those differences below zero."""
+    d = mine - best
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+    return float(d.mean()) >= -se - 1e-12
+
+
+def pick_thresholds(scores: dict[tuple[float, float], list[float]]) -> tuple[float, float, dict[str, Any]]:
+    """The join and merge thresholds from per-unit inner scores (``(join, merge) -> one B-cubed
+    F1 per held-out unit``, the same units in the same order for every point).
+
+    The best mean alone is not the choice: over a few held-out blocks the grid is often flat
+    within noise, and its argmax then lands anywhere on the plateau. The rule:
+
+    1. the best point is the highest mean; a point is *tied* with it when its mean paired
+       difference to the best (same units) is within one standard error of that difference;
+    2. merges stay off when any merges-off point is tied (the simpler decision; merges chain
+       look-alike events in a dense stream), else the merge threshold of the best point;
+    3. on that merge setting, the tied join thresholds that form one unbroken run of the grid
+       around the highest-scoring tied one are the plateau; the join threshold is its middle
+       (the lower of the two middles when the run has an even length).
+    """
+    units = {key: np.asarray(v, dtype=np.float64) for key, v in scores.items()}
+    mean = {key: float(v.mean()) for key, v in units.items()}
+    best = max(mean, key=lambda key: (mean[key], -key[0], key[1]))
+    tied = {key for key, v in units.items() if _paired_tie(v, units[best])}
+    merge = NO_MERGE if any(m == NO_MERGE for _, m in tied) else best[1]
+    row = sorted(j for j, m in units if m == merge)
+    anchor = max((j for j in row if (j, merge) in tied), key=lambda j: (mean[(j, merge)], -j))
+    lo = hi = row.index(anchor)
+    while lo > 0 and (row[lo - 1], merge) in tied:
+        lo -= 1
+    while hi + 1 < len(row) and (row[hi + 1], merge) in tied:
+        hi += 1
+    join = row[(lo + hi) // 2]
     grid = {f"{j}/{m}": round(v, 4) for (j, m), v in sorted(mean.items())}
-    return join, merge, {"inner_bcubed_f1": round(best, 4), "inner_grid": grid}
+    info = {
+        "inner_bcubed_f1": round(mean[(join, merge)], 4),
+        "inner_best": f"{best[0]}/{best[1]}",
+        "inner_grid": grid,
+        "inner_tied": sorted(f"{j}/{m}" for j, m in tied),
+        "inner_units": len(units[best]),
+        "inner_unit_scores": {f"{j}/{m}": [round(float(x), 4) for x in v] for (j, m), v in sorted(units.items())},
+    }
+    return join, merge, info
 
 
 def train(streams: Sequence[Stream], cfg: DedupConfig, *, seed: int = 15, names: Sequence[str] = ()) -> EventModel:
@@ -232,7 +282,7 @@ def train(streams: Sequence[Stream], cfg: DedupConfig, *, seed: int = 15, names:
         "learning_rate": LEARNING_RATE,
         **inner,
     }
-    return _with(model, join, merge, meta)
+    return with_thresholds(model, join, merge, meta)
 
 
 def train_files(
@@ -249,7 +299,7 @@ def train_files(
 def stamp(model: EventModel, **extra: Any) -> EventModel:
     """Training metadata plus ``extra`` (e.g. out-of-sample scores); no wall-clock time, so that
     training twice gives the same bytes: the date is the caller's to pass."""
-    return _with(model, model.join_threshold, model.merge_threshold, {**model.training, **extra})
+    return with_thresholds(model, model.join_threshold, model.merge_threshold, {**model.training, **extra})
 
 
 def today() -> str:
