@@ -57,7 +57,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "event_size",
     "phrase_overlap",
     "key_hits",  # index keys the article shares with the event (retrieval)
-    "content_vs_best_other",  # this candidate minus the best other candidate
+    "content_vs_best_other",  # this candidate minus the best other candidate (-1 counted as 0)
     "entity_vs_best_other",
     "title_vs_best_other",
     "content_rank",
@@ -257,7 +257,9 @@ def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[
     if not kept:
         return kept, out
     for name, src in _REL.items():
-        col = out[:, FEATURE_NAMES.index(src)]
+        # a side without a headline or names (-1) offers no evidence: it counts as 0 in the
+        # margin, else 0.34 - (-1) reads as a lead of 1.34 and -1 - 0.34 as a huge deficit
+        col = np.maximum(out[:, FEATURE_NAMES.index(src)], 0.0)
         if len(col) == 1:
             rel = col.copy()
         else:

@@ -13,6 +13,7 @@ from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import featurize
 from services.deduplicator.logic import Deduplicator
 from services.deduplicator.pairs import FEATURE_NAMES, pair_matrix
+from shared.contracts.articles import EnrichedArticle
 from shared.contracts.events import EventDecision
 from tests.unit.dedup_stub import stub_model
 from tests.unit.test_dedup_logic import T0, _words, make
@@ -67,3 +68,26 @@ def test_publication_gaps_are_measured_to_the_events_first_and_latest_article() 
     restored = Deduplicator(d.config, d.model)
     restored.load(d.drain_changes().items())  # type: ignore[arg-type]
     assert restored._store.events[first.event_id].first_published == event.first_published == T0
+
+
+def test_a_candidate_without_a_headline_counts_as_no_headline_evidence_in_the_margins() -> None:
+    """The margin columns compare a candidate with the best other one; a side without a headline
+    (title_link -1) counts as 0 there, not as -1 (which made a titled candidate lead by 1 + its
+    own similarity, and an untitled one trail by as much)."""
+    d = Deduplicator(DedupConfig(recheck_after=0), stub_model(cut=0.99))
+
+    def titled(aid: str, title: str | None, seed: int) -> EnrichedArticle:
+        art = make(aid, " ".join(_words("call", 40, seed)))
+        return art.model_copy(update={"article": art.article.model_copy(update={"title": title})})
+
+    with_title = d.process(titled("a", "Leaders hold phone call on crisis", 1))
+    without = d.process(titled("b", None, 2))
+    assert with_title.event_id != without.event_id
+    events = [d._store.events[with_title.event_id], d._store.events[without.event_id]]
+    probe = d._store.view(featurize(titled("p", "Leaders hold phone call", 3), d.config))
+    kept, rows = pair_matrix(probe, events, [2, 2])
+    assert kept == [0, 1]
+    title, margin = FEATURE_NAMES.index("title_link"), FEATURE_NAMES.index("title_vs_best_other")
+    assert rows[1, title] == -1.0 and rows[0, title] > 0
+    assert rows[0, margin] == pytest.approx(rows[0, title])
+    assert rows[1, margin] == pytest.approx(-rows[0, title])
