@@ -42,12 +42,6 @@ def test_seeds_make_exactly_the_two_calls() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="1 of 120 orders (002 003 004 000 001) leaves the February call in three events: the shipped "
-    "model's pairs among 000/001/003 score 0.43-0.70 in that order, under its join threshold 0.8 "
-    "(CHANGELOG, issue 15)",
-)
 def test_seeds_make_the_two_calls_in_every_arrival_order() -> None:
     """Streams interleave arbitrarily: all 120 orders of the five seeds must give the same events."""
     files = sorted(SAMPLES.glob("*.txt"))
