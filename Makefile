@@ -125,10 +125,15 @@ bench-extract: install ## Extractor accuracy on the labelled sentences, articles
 bench-dedup: install ## Deduplicator B-cubed/pairwise F1 on ECB+, copy detection on ECB+ copies, scaling on 100k synthetic articles
 	$(PY) bench/bench_dedup.py
 
+CORPUS ?= ../shared/corpus
+train-dedup: install ## Train the deduplicator's model on ECB+ dev + GVA dev into the shipped model file
+	$(PY) -m services.cli train-dedup --data $(CORPUS)/ecbplus/dev.jsonl --data $(CORPUS)/gva/dev.jsonl \
+		--out services/deduplicator/data/dedup-model.json
+
 bench-fetch: install ## Fetcher articles/s against a local server with 200 feeds x 50 items
 	$(PY) bench/bench_fetch.py
 
 clean: down ## Remove local state (sink database, logs); keeps Kafka's jars
 	rm -rf var/wirewatch.db* var/services.log
 
-.PHONY: help install kafka-up kafka-down kafka-wipe cluster-up cluster-down cluster-wipe cluster-topics cluster-check cluster-run pg-up pg-down test-cluster topics run up down events test test-unit test-page test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup bench-fetch clean
+.PHONY: help install kafka-up kafka-down kafka-wipe cluster-up cluster-down cluster-wipe cluster-topics cluster-check cluster-run pg-up pg-down test-cluster topics run up down events test test-unit test-page test-faults lint typecheck schemas config-doc bench bench-clean bench-extract bench-dedup train-dedup bench-fetch clean

@@ -167,6 +167,19 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_dedup(args: argparse.Namespace) -> int:
+    from services.deduplicator.training import train_files  # noqa: PLC0415
+    from services.replay import enrich_records  # noqa: PLC0415
+
+    model = train_files([Path(p) for p in args.data], Path(args.out), enrich_records, seed=args.seed)
+    print(
+        f"train-dedup: wrote {args.out} (model {model.version}, join {model.join_threshold}, "
+        f"merge {model.merge_threshold}, {model.training.get('articles')} articles)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wirewatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--file", help="sources TOML file (default: WIREWATCH_FETCHER_SOURCES_FILE)")
     so.add_argument("--health-url", help="a running fetcher's /fetcher/health URL")
     so.set_defaults(func=cmd_sources)
+
+    td = sub.add_parser("train-dedup", help="train the deduplicator's article-to-event model on labelled JSONL")
+    td.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="FILE.jsonl",
+        help="labelled stream (doc_id, event_cluster, text; optional title, url, published_at); repeatable",
+    )
+    td.add_argument("--out", required=True, help="model file to write (point WIREWATCH_DEDUPLICATOR_MODEL at it)")
+    td.add_argument("--seed", type=int, default=15)
+    td.set_defaults(func=cmd_train_dedup)
     return parser
 
 

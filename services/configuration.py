@@ -90,6 +90,9 @@ def _default(field: FieldInfo) -> str:
         value = value.get_secret_value()
     if value is None:
         return "(none)"
+    if isinstance(value, Path) and value.is_relative_to(SERVICES_DIR.parent):
+        # a file shipped in the package: named from the repository root, not this checkout's path
+        value = value.relative_to(SERVICES_DIR.parent)
     return f"`{value}`" if str(value) else '`""`'
 
 

@@ -1,9 +1,9 @@
-"""Tunable knobs of the deduplicator, in one validated model.
+"""Bounds and copy-detection settings of the deduplicator, in one validated model.
 
-The defaults were chosen on general grounds and checked on the ECB+ dev stream
-(what each was measured to do is in CHANGELOG.md and docs/dedup.md); a deployment
-overrides them with ``WIREWATCH_DEDUPLICATOR_CONFIG`` (a JSON object of these
-fields) rather than by editing code.
+These size the state and the work per article and define what a copy is; they do not
+weigh evidence: the article-to-event decision is the learned model's
+(services/deduplicator/model.py). A deployment overrides them with
+``WIREWATCH_DEDUPLICATOR_CONFIG`` (a JSON object of these fields) rather than by editing code.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class DedupConfig(BaseModel):
-    """Thresholds, windows and weights of the deduplicator."""
+    """Copy detection, state bounds, retrieval caps and the re-check schedule."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")  # a misspelt override fails, not ignored
 
@@ -33,40 +33,17 @@ class DedupConfig(BaseModel):
     max_terms_per_event: int = Field(default=400, ge=16)
     title_boost: float = Field(default=1.0, ge=0.0)
 
-    # --- event similarity ---
-    link_alpha: float = Field(default=0.75, ge=0.0, le=1.0)  # 1 = average link, 0.5 ~ centroid cosine
-    weight_content: float = 0.55
-    weight_entities: float = 0.30
-    weight_phrases: float = 0.05  # key phrases rarely overlap verbatim: a small say
-    # 0: the extractor's event type varies among the articles of one event, and a type
-    # penalty split more true events than it kept look-alikes apart
-    event_type_bonus: float = 0.0
-    same_day_bonus: float = 0.08
-    date_conflict_days: int = Field(default=2, ge=0)  # day-precision dates further apart than this veto
-    # score multiplier on a veto; not harsher because extracted dates disagree inside one event
-    # too (a wrong "Thursday", a date of an earlier incident), and the participant check below
-    # does much of what a harsher date veto would
-    date_conflict_factor: float = Field(default=0.5, ge=0.0, le=1.0)
-    far_date_days: int = Field(default=7, ge=0)  # day-precision dates further apart than this ...
-    far_date_conflict_factor: float = Field(default=0.2, ge=0.0, le=1.0)  # ... veto harder
-    coarse_date_conflict_factor: float = Field(default=0.5, ge=0.0, le=1.0)  # months/years apart
-    weekday_conflict_factor: float = Field(default=0.4, ge=0.0, le=1.0)  # named weekdays >= 2 days apart
-    # main-participant mismatch (see scoring.participant_factor)
-    participant_conflict_factor: float = Field(default=0.5, ge=0.0, le=1.0)
-    participant_min_share: float = Field(default=0.8, ge=0.0, le=1.0)  # leading = this share of the heaviest
-    participant_minor_share: float = Field(default=0.5, ge=0.0, le=1.0)  # below: named only in passing
-    # an event's days (and weekdays) holding at least this share of its most reported one's
-    # votes all count as its days: multi-day events are reported on each of their days
-    date_support_share: float = Field(default=0.25, gt=0.0, le=1.0)
+    # --- event evidence ---
+    # extracted event dates below this confidence are not counted into an event's day votes
     min_date_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    join_threshold: float = Field(default=0.20, ge=0.0, le=1.0)
-    merge_threshold: float = Field(default=0.25, ge=0.0, le=1.0)  # both events must score this high
+    # how much each similarity counts, and when an article starts a new event, is learned
+    # (services/deduplicator/model.py): no weights or join thresholds here
+
     # articles after which a lone event's founder is first re-checked (0 = off)
     recheck_after: int = Field(default=30, ge=0)
     # how many times a founder still alone is re-checked, each time twice as late; memory: the
     # founders among the last recheck_after * (2**rounds - 1) articles (450 by default)
     recheck_rounds: int = Field(default=4, ge=1, le=10)
-    decay_days: float = Field(default=7.0, gt=0.0)  # similarity half-life over stream time
 
     # --- candidate retrieval and bounds ---
     max_postings: int = Field(default=100, ge=4)  # per index key, most recent kept

@@ -14,7 +14,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -92,6 +93,10 @@ class ArticleFeatures:
     weekday: int | None = None  # 0 = Monday; the day of week the article says its event happens on
     published: bool = False  # stream_time is a publication time, not just a fetch time
     received: datetime | None = None  # fetch time: what retention counts from (None = stream_time)
+    title_terms: dict[int, float] = field(default_factory=dict)  # the headline's terms
+    lead_terms: dict[int, float] = field(default_factory=dict)  # the first sentences' terms
+    numbers: frozenset[str] = frozenset()  # counts, ages, amounts the text states
+    entity_kinds: dict[str, str] = field(default_factory=dict)  # entity key -> person / org / place / other
 
     @property
     def retained_from(self) -> datetime:
@@ -127,6 +132,10 @@ class ArticleFeatures:
             "weekday": self.weekday,
             "published": self.published,
             "received": self.received.isoformat() if self.received else None,
+            "title_terms": [[k, v] for k, v in self.title_terms.items()],
+            "lead_terms": [[k, v] for k, v in self.lead_terms.items()],
+            "numbers": sorted(self.numbers),
+            "entity_kinds": self.entity_kinds,
         }
 
     @classmethod
@@ -150,6 +159,10 @@ class ArticleFeatures:
             weekday=None if rec.get("weekday") is None else int(rec["weekday"]),
             published=bool(rec.get("published", False)),
             received=datetime.fromisoformat(rec["received"]) if rec.get("received") else None,
+            title_terms={int(k): float(v) for k, v in rec.get("title_terms", [])},
+            lead_terms={int(k): float(v) for k, v in rec.get("lead_terms", [])},
+            numbers=frozenset(str(x) for x in rec.get("numbers", [])),
+            entity_kinds={str(k): str(v) for k, v in rec.get("entity_kinds", {}).items()},
         )
 
 
@@ -231,6 +244,62 @@ def _url_key(url: str | None) -> str | None:
     return key or None
 
 
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_LEAD_WORDS = 60  # about the first two sentences: who, where, when
+
+
+def _term_counts(tokens: Iterable[str], buckets: int) -> Counter[int]:
+    return Counter(token_hash(_stem(t)) % buckets for t in tokens if len(t) > 1 and t not in _STOP)
+
+
+def _sublinear(counts: Counter[int], keep: int) -> dict[int, float]:
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
+    return {bucket: 1.0 + math.log(tf) for bucket, tf in top}
+
+
+def _numbers(tokens: list[str]) -> frozenset[str]:
+    """The figures a text states (tolls, ages, counts), digits or number words; years are
+    left out (they say when, which the date features compare)."""
+    found: set[str] = set()
+    for tok in tokens:
+        value = _NUMBER_WORDS.get(tok, tok)
+        if value.isdigit() and len(value) <= 7 and not (len(value) == 4 and value[:2] in {"19", "20"}):
+            found.add(value.lstrip("0") or "0")
+    return frozenset(found)
+
+
+def _kind(entity_id: str) -> str:
+    kind = entity_id.lower().partition(":")[0]
+    return kind if kind in _NAMED_KINDS else "other"
+
+
 def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> ArticleFeatures:
     """Compute an article's features; raises RejectedInput when it has no words at all."""
     cfg = config or DedupConfig()
@@ -241,24 +310,25 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
     tokens = normalised.split(" ")[:_MAX_TOKENS]
     signature, n_shingles = minhash_signature(tokens, cfg.shingle_size, cfg.minhash_perms)
 
-    counts: Counter[int] = Counter()
-    for tok in tokens:
-        if len(tok) > 1 and tok not in _STOP:
-            counts[token_hash(_stem(tok)) % cfg.term_buckets] += 1
-    if clean.title and cfg.title_boost > 0 and not normalised.startswith(normalise_text(clean.title)):
-        for tok in normalise_text(clean.title).split(" "):
-            if len(tok) > 1 and tok not in _STOP:
-                counts[token_hash(_stem(tok)) % cfg.term_buckets] += 1
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_terms_per_article]
-    terms = {bucket: 1.0 + math.log(tf) for bucket, tf in top}
+    counts = _term_counts(tokens, cfg.term_buckets)
+    title = normalise_text(clean.title) if clean.title else ""
+    title_counts = _term_counts(title.split(" "), cfg.term_buckets) if title else Counter()
+    if title and cfg.title_boost > 0 and not normalised.startswith(title):
+        counts.update(title_counts)
+    terms = _sublinear(counts, cfg.max_terms_per_article)
+    title_terms = _sublinear(title_counts, cfg.max_terms_per_article)
+    lead_terms = _sublinear(_term_counts(tokens[:_LEAD_WORDS], cfg.term_buckets), cfg.max_terms_per_article)
 
     entities: dict[str, float] = {}
+    kinds: dict[str, str] = {}
     for ent in article.entities:
         if not ent.id:
             continue
         weight = 0.25 + ent.salience if ent.salience > 0 else min(1.0, 0.25 + 0.15 * ent.count)
         key = entity_key(ent.id)
-        entities[key] = max(entities.get(key, 0.0), weight)
+        if weight > entities.get(key, 0.0):
+            entities[key] = weight
+            kinds[key] = _kind(ent.id)
 
     phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
     # an unanchored date (resolved against the fetch time of an undated article) can be off by
@@ -287,4 +357,8 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
         weekday=event_weekday(article),
         published=clean.published_at is not None,
         received=received,
+        title_terms=title_terms,
+        lead_terms=lead_terms,
+        numbers=_numbers(tokens),
+        entity_kinds=kinds,
     )

@@ -130,6 +130,11 @@ class DocFreq(Generic[K]):
                 self.counts.pop(k, None)
         self.n_docs = max(0, self.n_docs - 1)
 
+    def idfs(self, keys: Iterable[K]) -> dict[K, float]:
+        """:meth:`idf` of many keys at once (the same values, without a call per key)."""
+        get, n1, log = self.counts.get, self.n_docs + 1, math.log
+        return {k: log(n1 / (get(k, 0) + 1)) + 1.0 for k in keys}
+
     def idf(self, key: K) -> float:
         """Smoothed inverse document frequency; unseen keys get the highest value."""
         df = self.counts.get(key, 0)

@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 
 from services.deduplicator.logic import Deduplicator
-from services.deduplicator.settings import DeduplicatorSettings
+from services.deduplicator.settings import DeduplicatorSettings, configured_model
 from shared.contracts import ASSIGN_TOPIC, DedupDecision, EnrichedArticle, Message, utcnow
 from shared.settings import BaseServiceSettings
 from shared.stage import BuildContext, DeadLetterPolicy, Stage, StateTable, Step
@@ -74,7 +74,10 @@ class Assigner:
 
 def build(settings: BaseServiceSettings, context: BuildContext) -> Step:
     assert isinstance(settings, DeduplicatorSettings)
-    dedup = Deduplicator(settings.deduplicator_config)
+    # a missing or corrupt model file stops the stage here (ModelError), never a silent fallback
+    model = configured_model(settings)
+    log.info("dedup_model_loaded", path=str(settings.deduplicator_model), version=model.version)
+    dedup = Deduplicator(settings.deduplicator_config, model=model)
     evict_every_s = settings.deduplicator_evict_every_s if context.live else None
     assigner = Assigner(dedup, context.state, evict_every_s=evict_every_s)
     return Step(assigner, reset=assigner.reset)

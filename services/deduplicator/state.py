@@ -26,6 +26,46 @@ _MAX_DATE_KEYS = 12
 
 
 @dataclass(slots=True)
+class StoredDecision:
+    """The decision kept for an article (what a replay of it returns); JSON keys as in
+    :class:`shared.contracts.events.DedupDecision`."""
+
+    role: str
+    duplicate_of: str | None
+    duplicate_confidence: float
+    event_id: str
+    event_decision: str
+    event_confidence: float
+    merged_event_ids: list[str]
+    decided_at: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "duplicate_of": self.duplicate_of,
+            "duplicate_confidence": self.duplicate_confidence,
+            "event_id": self.event_id,
+            "event_decision": self.event_decision,
+            "event_confidence": self.event_confidence,
+            "merged_event_ids": list(self.merged_event_ids),
+            "decided_at": self.decided_at,
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> StoredDecision:
+        return cls(
+            role=str(rec["role"]),
+            duplicate_of=rec.get("duplicate_of"),
+            duplicate_confidence=float(rec.get("duplicate_confidence", 0.0)),
+            event_id=str(rec["event_id"]),
+            event_decision=str(rec["event_decision"]),
+            event_confidence=float(rec.get("event_confidence", 0.0)),
+            merged_event_ids=[str(x) for x in rec.get("merged_event_ids", [])],
+            decided_at=str(rec["decided_at"]),
+        )
+
+
+@dataclass(slots=True)
 class ArticleState:
     """What is kept about an article once decided: enough to spot copies and replay the decision."""
 
@@ -42,7 +82,7 @@ class ArticleState:
     term_keys: npt.NDArray[np.uint32]  # hashed terms counted in the document frequencies
     entity_ids: tuple[str, ...]  # entity ids counted in the entity document frequencies
     index_keys: tuple[int, ...]  # the hashed terms this article put into the event index
-    decision: dict[str, Any]  # role, duplicate_of, confidences, event decision, merges
+    decision: StoredDecision
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -59,7 +99,7 @@ class ArticleState:
             "term_keys": self.term_keys.tolist(),
             "entity_ids": list(self.entity_ids),
             "index_keys": list(self.index_keys),
-            "decision": self.decision,
+            "decision": self.decision.to_record(),
         }
 
     @classmethod
@@ -78,7 +118,7 @@ class ArticleState:
             term_keys=np.asarray(rec["term_keys"], dtype=np.uint32),
             entity_ids=tuple(rec.get("entity_ids", ())),
             index_keys=tuple(int(k) for k in rec.get("index_keys", ())),
-            decision=dict(rec["decision"]),
+            decision=StoredDecision.from_record(rec["decision"]),
         )
 
 
@@ -107,10 +147,21 @@ class EventState:
     last_published: datetime | None = None  # latest publication time among its articles
     first_published: datetime | None = None  # earliest (records without it: the latest)
     merged_from: list[str] = field(default_factory=list)
+    title_terms: TermVector = field(default_factory=TermVector.empty)  # summed unit headline vectors
+    n_titled: int = 0  # members with a headline
+    lead_terms: TermVector = field(default_factory=TermVector.empty)  # summed unit lead vectors
+    numbers: Counter[str] = field(default_factory=Counter)  # figures stated, by how many members
+    # leading participants and name-word weights derived from ``participants`` (pairs.py); not
+    # persisted, reset to None whenever the participants change
+    participant_cache: Any = field(default=None, repr=False, compare=False)
 
     def trim(self, max_terms: int, max_articles: int) -> None:
         """Keep the state bounded: the heaviest terms, the latest article ids, the top phrases."""
         self.terms = self.terms.top(max_terms)
+        self.title_terms = self.title_terms.top(max_terms)
+        self.lead_terms = self.lead_terms.top(max_terms)
+        if len(self.numbers) > _MAX_PHRASES:
+            self.numbers = Counter(dict(sorted(self.numbers.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_PHRASES]))
         if len(self.entities) > _MAX_ENTITIES:
             self.entities = dict(sorted(self.entities.items(), key=lambda kv: (-kv[1], kv[0]))[:_MAX_ENTITIES])
         if len(self.participants) > _MAX_ENTITIES:
@@ -148,6 +199,10 @@ class EventState:
             "last_published": self.last_published.isoformat() if self.last_published else None,
             "first_published": self.first_published.isoformat() if self.first_published else None,
             "merged_from": list(self.merged_from),
+            "title_terms": self.title_terms.to_record(),
+            "n_titled": self.n_titled,
+            "lead_terms": self.lead_terms.to_record(),
+            "numbers": dict(self.numbers),
         }
 
     @classmethod
@@ -172,4 +227,8 @@ class EventState:
             last_published=datetime.fromisoformat(rec["last_published"]) if rec.get("last_published") else None,
             first_published=datetime.fromisoformat(first) if (first := rec.get("first_published")) else None,
             merged_from=list(rec.get("merged_from", [])),
+            title_terms=TermVector.from_record(rec.get("title_terms", {})),
+            n_titled=int(rec.get("n_titled", 0)),
+            lead_terms=TermVector.from_record(rec.get("lead_terms", {})),
+            numbers=Counter(rec.get("numbers", {})),
         )

@@ -64,11 +64,15 @@ def test_the_deduplicator_knobs_are_set_from_the_environment(monkeypatch: pytest
     from services.deduplicator.stage import STAGE  # noqa: PLC0415
     from shared.stage import BuildContext  # noqa: PLC0415
 
-    monkeypatch.setenv("WIREWATCH_DEDUPLICATOR_CONFIG", '{"retention_days": 14, "join_threshold": 0.3}')
+    monkeypatch.setenv("WIREWATCH_DEDUPLICATOR_CONFIG", '{"retention_days": 14, "max_candidates": 9}')
     settings = DeduplicatorSettings()
-    assert (settings.deduplicator_config.retention_days, settings.deduplicator_config.join_threshold) == (14, 0.3)
+    assert (settings.deduplicator_config.retention_days, settings.deduplicator_config.max_candidates) == (14, 9)
     step = STAGE.build(settings, BuildContext(state={}, live=False))
     assert step.handle.dedup.config.retention_days == 14  # type: ignore[union-attr]
+    # the join threshold is the model's (learned), not a knob: naming it is refused like a typo
+    monkeypatch.setenv("WIREWATCH_DEDUPLICATOR_CONFIG", '{"join_threshold": 0.3}')
+    with pytest.raises(ValidationError):
+        DeduplicatorSettings()
     monkeypatch.setenv("WIREWATCH_DEDUPLICATOR_CONFIG", '{"retention_dayz": 14}')
     with pytest.raises(ValidationError):
         DeduplicatorSettings()  # a misspelt knob fails at start instead of being ignored

@@ -1,25 +1,27 @@
 """Candidate retrieval: events sharing several index keys are scored; those sharing one key
-(a popular name) are capped apart, so a big window cannot make an article expensive. Time decay
-over an event's span of publication times."""
+(a popular name) are capped apart, so a big window cannot make an article expensive. Publication
+gaps to an event's span of publication times."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
+from datetime import timedelta
 
 import pytest
 
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import featurize
 from services.deduplicator.logic import Deduplicator
-from services.deduplicator.scoring import score_event
-from services.deduplicator.vectors import TermVector
+from services.deduplicator.pairs import FEATURE_NAMES, pair_matrix
+from shared.contracts.articles import EnrichedArticle
 from shared.contracts.events import EventDecision
+from tests.unit.dedup_stub import stub_model
 from tests.unit.test_dedup_logic import T0, _words, make
 
 
 def _crowded(cfg: DedupConfig) -> tuple[Deduplicator, str]:
     """One event on its own words, then 30 newer unrelated events that all name one popular entity."""
-    d = Deduplicator(cfg)
+    d = Deduplicator(cfg, stub_model())
     target = d.process(make("target", " ".join(_words("tgt", 40, 1)), entities=("popular", "rare")))
     for i in range(30):
         ents = ("popular", f"own{i}", f"other{i}")
@@ -46,23 +48,46 @@ def test_without_single_key_candidates_only_multi_key_events_are_scored() -> Non
     assert lone.event_decision is EventDecision.NEW_EVENT and lone.event_id != target
 
 
-def test_time_decay_counts_from_the_events_span_of_publication_times() -> None:
-    """An article published between an event's first and latest article (delivered late, or
-    back-filled) is not decayed; one published after the span is, by its distance to the span."""
+def test_publication_gaps_are_measured_to_the_events_first_and_latest_article() -> None:
+    """The model sees the gap in days to the event's first and to its latest article; the span
+    survives a restart."""
     d = Deduplicator(DedupConfig(recheck_after=0))
     first = d.process(make("first", " ".join(_words("call", 40, 1)), at=T0))
     later = d.process(make("later", " ".join(_words("call", 40, 2)), at=T0 + timedelta(days=6)))
-    assert later.event_id == first.event_id
-    event = d._events[first.event_id]
-    cfg = d.config
-
-    def decay(at: datetime) -> float:
-        art = make("probe", " ".join(_words("call", 40, 3)), at=at)
-        return score_event(featurize(art, cfg), event, cfg, TermVector.empty(), {}).decay
-
-    assert decay(T0 + timedelta(days=3)) == 1.0  # inside the span
-    assert decay(T0 - timedelta(days=7)) == pytest.approx(0.5)  # a half-life before the first
-    assert decay(T0 + timedelta(days=13)) == pytest.approx(0.5)  # a half-life after the latest
-    restored = Deduplicator(cfg)
+    event = d._store.events[first.event_id]
+    if later.event_id != first.event_id:  # the model kept them apart: build the two-article event by hand
+        d._store.merge(event, d._store.events[later.event_id])
+    probe = d._store.view(
+        featurize(make("probe", " ".join(_words("call", 40, 3)), at=T0 + timedelta(days=13)), d.config)
+    )
+    kept, rows = pair_matrix(probe, [event], [2])
+    assert kept == [0]
+    row = rows[0]
+    assert row[FEATURE_NAMES.index("pub_gap_first_days")] == pytest.approx(math.log1p(13))
+    assert row[FEATURE_NAMES.index("pub_gap_last_days")] == pytest.approx(math.log1p(7))
+    restored = Deduplicator(d.config, d.model)
     restored.load(d.drain_changes().items())  # type: ignore[arg-type]
-    assert restored._events[first.event_id].first_published == event.first_published == T0
+    assert restored._store.events[first.event_id].first_published == event.first_published == T0
+
+
+def test_a_candidate_without_a_headline_counts_as_no_headline_evidence_in_the_margins() -> None:
+    """The margin columns compare a candidate with the best other one; a side without a headline
+    (title_link -1) counts as 0 there, not as -1 (which made a titled candidate lead by 1 + its
+    own similarity, and an untitled one trail by as much)."""
+    d = Deduplicator(DedupConfig(recheck_after=0), stub_model(cut=0.99))
+
+    def titled(aid: str, title: str | None, seed: int) -> EnrichedArticle:
+        art = make(aid, " ".join(_words("call", 40, seed)))
+        return art.model_copy(update={"article": art.article.model_copy(update={"title": title})})
+
+    with_title = d.process(titled("a", "Leaders hold phone call on crisis", 1))
+    without = d.process(titled("b", None, 2))
+    assert with_title.event_id != without.event_id
+    events = [d._store.events[with_title.event_id], d._store.events[without.event_id]]
+    probe = d._store.view(featurize(titled("p", "Leaders hold phone call", 3), d.config))
+    kept, rows = pair_matrix(probe, events, [2, 2])
+    assert kept == [0, 1]
+    title, margin = FEATURE_NAMES.index("title_link"), FEATURE_NAMES.index("title_vs_best_other")
+    assert rows[1, title] == -1.0 and rows[0, title] > 0
+    assert rows[0, margin] == pytest.approx(rows[0, title])
+    assert rows[1, margin] == pytest.approx(-rows[0, title])

@@ -1,5 +1,5 @@
-"""Date and weekday vetoes: an event reported over several days keeps every well-supported
-day as its own, while a day far from all of them still vetoes."""
+"""Date and weekday features: an event reported over several days keeps every well-supported
+day as its own, while a day far from all of them is still a gap the model sees."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures
-from services.deduplicator.scoring import date_factor, weekday_factor
+from services.deduplicator.pairs import _date_features
 from services.deduplicator.state import EventState
 
-CFG = DedupConfig()
+CFG = DedupConfig()  # only for the signature length
 T0 = datetime(2008, 12, 9, 12, 0, tzinfo=UTC)
 
 FEAT = ArticleFeatures(
@@ -43,19 +43,27 @@ def _event(**votes: dict[str, float]) -> EventState:
 RIOTS = _event(weekday_votes={"1": 7.0, "5": 4.0})
 
 
-def test_a_weekday_the_event_is_also_reported_on_is_no_conflict() -> None:
-    assert weekday_factor(replace(FEAT, weekday=5), RIOTS, CFG) == 1.0
-    assert weekday_factor(replace(FEAT, weekday=6), RIOTS, CFG) == 1.0  # next to Saturday
+def _weekday_gap(weekday: int, event: EventState) -> float:
+    return _date_features(replace(FEAT, weekday=weekday), event)[2]
 
 
-def test_a_weekday_away_from_every_supported_one_still_vetoes() -> None:
-    assert weekday_factor(replace(FEAT, weekday=3), RIOTS, CFG) == CFG.weekday_conflict_factor
+def test_a_weekday_the_event_is_also_reported_on_is_no_gap() -> None:
+    assert _weekday_gap(5, RIOTS) == 0.0
+    assert _weekday_gap(6, RIOTS) == 1.0  # next to Saturday
+
+
+def test_a_weekday_away_from_every_supported_one_is_a_gap() -> None:
+    assert _weekday_gap(3, RIOTS) == 2.0  # Thursday: two days from Tuesday and from Saturday
 
 
 def test_a_weekday_named_once_in_passing_is_not_a_supported_day() -> None:
     event = _event(weekday_votes={"1": 9.0, "4": 1.0})  # 1/9 of the top: below the share
-    assert weekday_factor(replace(FEAT, weekday=4), event, CFG) == CFG.weekday_conflict_factor
-    assert weekday_factor(replace(FEAT, weekday=4), event, CFG.model_copy(update={"date_support_share": 0.1})) == 1.0
+    assert _weekday_gap(4, event) == 3.0
+
+
+def test_unknown_dates_are_marked_unknown() -> None:
+    assert _date_features(FEAT, RIOTS) == (-1.0, -1.0, -1.0)
+    assert _date_features(_dated(date(2008, 12, 11)), _event()) == (-1.0, -1.0, -1.0)
 
 
 def _dated(day: date) -> ArticleFeatures:
@@ -63,14 +71,12 @@ def _dated(day: date) -> ArticleFeatures:
 
 
 def test_every_well_supported_day_of_a_multi_day_event_counts() -> None:
-    event = _event(day_votes={"2008-12-06": 3.0, "2008-12-10": 2.0})
-    assert date_factor(_dated(date(2008, 12, 11)), event, CFG) > 1.0  # next to the 10th
-    assert date_factor(_dated(date(2008, 12, 8)), event, CFG) == 1.0  # two days from either
-    assert date_factor(_dated(date(2008, 12, 15)), event, CFG) == CFG.date_conflict_factor
-    assert date_factor(_dated(date(2009, 2, 1)), event, CFG) == CFG.far_date_conflict_factor
+    event = _event(day_votes={"2008-12-06": 3.0, "2008-12-10": 2.0}, month_votes={"2008-12": 5.0})
+    assert _date_features(_dated(date(2008, 12, 11)), event)[:2] == (np.log1p(1), 0.0)  # next to the 10th
+    assert _date_features(_dated(date(2008, 12, 15)), event)[0] == np.log1p(5)
+    assert _date_features(_dated(date(2009, 2, 1)), event)[:2] == (np.log1p(53), 1.0)  # and another month
 
 
-def test_with_share_one_only_the_most_reported_day_counts() -> None:
-    event = _event(day_votes={"2008-12-06": 3.0, "2008-12-10": 2.0})
-    strict = CFG.model_copy(update={"date_support_share": 1.0})
-    assert date_factor(_dated(date(2008, 12, 11)), event, strict) == CFG.date_conflict_factor
+def test_a_day_named_once_in_passing_is_not_one_of_the_events_days() -> None:
+    event = _event(day_votes={"2008-12-06": 9.0, "2008-12-10": 1.0})
+    assert _date_features(_dated(date(2008, 12, 10)), event)[0] == np.log1p(4)

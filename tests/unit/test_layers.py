@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "__init__.py").is_file())
 #: What the top-level service modules may import from a service package.
 ENTRY_POINTS = {
-    "services/cli.py": {"services.replay", "services.fetcher.cli"},
+    # the CLI also calls the fetcher's command-line helpers and the deduplicator's trainer (tools, not stages)
+    "services/cli.py": {"services.replay", "services.fetcher.cli", "services.deduplicator.training"},
     "services/replay.py": {f"services.{name}.stage" for name in SERVICES},
 }
 
