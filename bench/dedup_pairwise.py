@@ -8,9 +8,9 @@ same event) from plain pair similarities; the probabilities are then clustered t
 * ``pass-mean`` / ``pass-max``: one pass in stream order; an article joins the earlier event
   whose members in the window give the best mean (average link) or max probability, else it
   founds a new one;
-* ``pass+merge``: ``pass-mean`` plus, every ``REGROUP_EVERY`` articles, a merge-only average-link
-  agglomeration of the events that have an article in the active window (what would be published
-  as merge revisions); one last round when the stream ends.
+* ``pass+merge`` / ``pass-max+merge``: ``pass-mean`` / ``pass-max`` plus, every ``REGROUP_EVERY``
+  articles, a merge-only average-link agglomeration of the events that have an article in the
+  active window (what would be published as merge revisions); one last round when the stream ends.
 
 Folds: ECB+ topics dealt round-robin by number into 5 folds (``dedup_eval.ecb_folds``, the topic
 field is used for nothing else); each fold is scored as one stream in file order, with a model
@@ -20,7 +20,9 @@ cross-validation over those 4 training folds (fit on 3, cluster the 4th, best me
 transfer, never an out-of-sample figure. Term and entity idf come from the training articles only
 (words never seen there get the largest idf), so nothing is fitted on the held-out fold.
 
-Run: ``.venv/bin/python bench/dedup_pairwise.py [--scorers lr,hgb] [--folds 0,1,2,3,4]``.
+Scorers: ``lr``, ``hgb``, and ``lr-b`` / ``hgb-b`` fitted on the pairs with text cosine >= 0.1 only
+(the others get p = 0). Run: ``.venv/bin/python bench/dedup_pairwise.py [--scorers lr,lr-b,hgb]
+[--folds 0,1,2,3,4] [--no-conflicts]``; deterministic (same rows on every run).
 """
 
 from __future__ import annotations
@@ -145,6 +147,13 @@ FEATURES = (
     "months_overlap",
     "weekday_overlap",
     "same_type",
+    # names of one side the other lacks: "both sides have their own protagonist" (Klitschko v
+    # Rahman against Klitschko v Thompson) is what a cosine over all names blurs
+    "person_unfound_min",
+    "person_unfound_max",
+    "place_unfound_min",
+    "org_unfound_min",
+    "name_word_unfound_min",
 )
 
 
@@ -190,6 +199,25 @@ def _tfidf(texts: Sequence[str], train: npt.NDArray[np.bool_]) -> csr_matrix:
 
 def _weighted(docs: Sequence[Doc], train: npt.NDArray[np.bool_], kind: str | None) -> tuple[Arr, npt.NDArray[np.bool_]]:
     """Cosine of idf x salience entity vectors (of one kind, or all), and which rows have any."""
+    m = _kind_matrix(docs, train, kind)
+    has = np.asarray((m > 0).sum(axis=1)).ravel() > 0
+    return _cos(m), has
+
+
+def _unfound(m: csr_matrix) -> tuple[Arr, Arr]:
+    """For weighted rows ``m``: per pair the smaller and larger of the two sides' weight shares
+    that the other side lacks (-1 when a side has none)."""
+    total = np.asarray(m.sum(axis=1)).ravel()
+    present = csr_matrix((m > 0).astype(np.float64))
+    found = np.asarray((m @ present.T).todense(), dtype=np.float64) / np.maximum(total, 1e-12)[:, None]
+    un = 1.0 - found
+    has = total > 0
+    both = np.logical_and.outer(has, has)
+    return np.where(both, np.minimum(un, un.T), -1.0), np.where(both, np.maximum(un, un.T), -1.0)
+
+
+def _kind_matrix(docs: Sequence[Doc], train: npt.NDArray[np.bool_], kind: str | None) -> csr_matrix:
+    """idf x salience entity vectors of one kind (or all), idf from the ``train`` rows."""
     vocab: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, d in enumerate(docs):
@@ -200,9 +228,7 @@ def _weighted(docs: Sequence[Doc], train: npt.NDArray[np.bool_], kind: str | Non
                 vals.append(w)
     m = csr_matrix((vals, (rows, cols)), shape=(len(docs), max(1, len(vocab))))
     df = np.asarray((m[np.flatnonzero(train)] > 0).sum(axis=0)).ravel().astype(np.float64)
-    m = csr_matrix(m.multiply(_idf(df, int(train.sum()))[None, :]))
-    has = np.asarray((m > 0).sum(axis=1)).ravel() > 0
-    return _cos(m), has
+    return csr_matrix(m.multiply(_idf(df, int(train.sum()))[None, :]))
 
 
 def _missing(sim: Arr, has: npt.NDArray[np.bool_]) -> Arr:
@@ -248,6 +274,10 @@ def pair_tensor(docs: Sequence[Doc], train: npt.NDArray[np.bool_]) -> Arr:
     types = np.array([d.event_type for d in docs])
     known = types != "other"
     cols.append(np.where(np.logical_and.outer(known, known), (types[:, None] == types[None, :]).astype(float), -1.0))
+    cols += list(_unfound(_kind_matrix(docs, train, "person")))
+    cols.append(_unfound(_kind_matrix(docs, train, "place"))[0])
+    cols.append(_unfound(_kind_matrix(docs, train, "org"))[0])
+    cols.append(_unfound(wm)[0])
     return np.stack(cols, axis=-1)
 
 
@@ -285,14 +315,35 @@ class HGB:
 
 
 SCORERS: dict[str, type[LR] | type[HGB]] = {"lr": LR, "hgb": HGB}
+BLOCK_COS = 0.1  # "-b" scorers: pairs below this text cosine are never the same event (p = 0)
+
+
+class Blocked:
+    """A scorer fitted on the pairs that share some text only (as a stream's retrieval would
+    give it); the other pairs get probability 0."""
+
+    def __init__(self, inner: PairModel) -> None:
+        self.inner = inner
+
+    def proba(self, x: Arr) -> Arr:
+        out = np.zeros(len(x))
+        near = x[:, 0] >= BLOCK_COS
+        if near.any():
+            out[near] = self.inner.proba(x[near])
+        return out
 
 
 def fit(kind: str, tensor: Arr, gold: Sequence[str], idx: Sequence[int]) -> PairModel:
-    """A pair model on all pairs among the articles ``idx``."""
+    """A pair model on all pairs among the articles ``idx`` (``<scorer>-b``: the near pairs only)."""
     ii, jj = np.triu_indices(len(idx), 1)
     a, b = np.asarray(idx)[ii], np.asarray(idx)[jj]
     g = np.asarray(gold)
-    return SCORERS[kind](tensor[a, b], (g[a] == g[b]).astype(np.float64))
+    x, y = tensor[a, b], (g[a] == g[b]).astype(np.float64)
+    base, _, blocked = kind.partition("-")
+    if blocked:
+        near = x[:, 0] >= BLOCK_COS
+        return Blocked(SCORERS[base](x[near], y[near]))
+    return SCORERS[base](x, y)
 
 
 def prob_matrix(model: PairModel, tensor: Arr, idx: Sequence[int]) -> Arr:
@@ -380,6 +431,7 @@ def methods() -> dict[str, list[tuple[float, float]]]:
         "pass-mean": single,
         "pass-max": single,
         "pass+merge": [(j, m) for j in JOIN_GRID[1::2] for m in MERGE_GRID],
+        "pass-max+merge": [(j, m) for j in JOIN_GRID[9::2] for m in MERGE_GRID],
     }
 
 
@@ -390,6 +442,8 @@ def cluster(method: str, p: Arr, th: tuple[float, float]) -> list[int]:
         return one_pass(p, th[0], "mean")
     if method == "pass-max":
         return one_pass(p, th[0], "max")
+    if method == "pass-max+merge":
+        return one_pass(p, th[0], "max", th[1])
     return one_pass(p, th[0], "mean", th[1])
 
 
@@ -401,7 +455,11 @@ def curves(p: Arr, gold: Sequence[str]) -> dict[str, dict[tuple[float, float], f
 
 
 # ----------------------------------------------------------------------- main
-def run(docs: list[Doc], folds: list[list[int]], kinds: Sequence[str], only: Sequence[int]) -> list[dict[str, Any]]:
+def run(
+    docs: list[Doc], folds: list[list[int]], kinds: Sequence[str], only: Sequence[int], ncols: int = len(FEATURES)
+) -> list[dict[str, Any]]:
+    """Per held-out fold, scorer and clustering: the out-of-sample row (``ncols``: the first
+    columns of :data:`FEATURES` used)."""
     gold = [d.gold for d in docs]
     rows: list[dict[str, Any]] = []
     for k in only:
@@ -415,7 +473,7 @@ def run(docs: list[Doc], folds: list[list[int]], kinds: Sequence[str], only: Seq
             itr = [i for g in range(len(folds)) if g not in (k, f) for i in folds[g]]
             mask = np.zeros(len(docs), dtype=bool)
             mask[itr] = True
-            tensor = pair_tensor(docs, mask)
+            tensor = pair_tensor(docs, mask)[..., :ncols]
             for kind in kinds:
                 model = fit(kind, tensor, gold, itr)
                 p = prob_matrix(model, tensor, folds[f])
@@ -424,7 +482,7 @@ def run(docs: list[Doc], folds: list[list[int]], kinds: Sequence[str], only: Seq
                         inner[(kind, m)][th].append(v)
         mask = np.zeros(len(docs), dtype=bool)
         mask[train_idx] = True
-        tensor = pair_tensor(docs, mask)
+        tensor = pair_tensor(docs, mask)[..., :ncols]
         tgold = [gold[i] for i in test]
         for kind in kinds:
             model = fit(kind, tensor, gold, train_idx)
@@ -454,8 +512,10 @@ def run(docs: list[Doc], folds: list[list[int]], kinds: Sequence[str], only: Seq
                 }
                 print(json.dumps(row), flush=True)
                 rows.append(row)
-            if kind == "lr" and isinstance(model, LR):
-                names = [*FEATURES, *(f"{n}_missing" for n in FEATURES)]
+            if isinstance(model, Blocked) and isinstance(model.inner, LR):
+                model = model.inner
+            if isinstance(model, LR):
+                names = [*FEATURES[:ncols], *(f"{n}_missing" for n in FEATURES[:ncols])]
                 coef = sorted(zip(names, model.clf.coef_[0].tolist(), strict=True), key=lambda kv: -abs(kv[1]))
                 print(json.dumps({"fold": k, "lr_coef": [(n, round(v, 2)) for n, v in coef[:12]]}), flush=True)
     return rows
@@ -479,10 +539,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scorers", default="lr,hgb")
     ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--no-conflicts", action="store_true", help="leave out the name-conflict columns")
     args = ap.parse_args()
     ecb = load_labelled(ECB, enrich_records)
     docs = [to_doc(a, featurize(a.article)) for a in ecb]
-    rows = run(docs, ecb_folds(ecb), args.scorers.split(","), [int(x) for x in args.folds.split(",")])
+    ncols = FEATURES.index("person_unfound_min") if args.no_conflicts else len(FEATURES)
+    rows = run(docs, ecb_folds(ecb), args.scorers.split(","), [int(x) for x in args.folds.split(",")], ncols)
     table(rows)
     print(json.dumps({"window": WINDOW, "regroup_every": REGROUP_EVERY, "rows": rows}))
 
