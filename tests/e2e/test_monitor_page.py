@@ -5,7 +5,8 @@ Stores: the seeds, ECB+ dev (772 articles, from ``../shared/corpus``; skipped wh
 answers and survive a reload; the event page shows the timeline and every source; a new
 article back-filled into the open page's store appears without a reload; axe-core finds no
 serious or critical violation. Prints the list's render time with 10,000 events (not asserted)
-and saves screenshots into docs/screenshots/.
+and saves screenshots into ``var/screenshots/`` (``WIREWATCH_SCREENSHOTS=docs/screenshots`` refreshes
+the README's copies; a test run leaves tracked files alone).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.e2e.test_live_page import browser  # noqa: F401 - the shared headless
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # end to end (CLI, API, browser); no broker needed
 
 ECB_DEV = REPO.parent / "shared" / "corpus" / "ecbplus" / "dev.jsonl"
-SHOTS = REPO / "docs" / "screenshots"
+SHOTS = REPO / os.environ.get("WIREWATCH_SCREENSHOTS", "var/screenshots")
 LIST_IDS = "return Array.from(document.querySelectorAll('article.event')).map((a) => a.dataset.eventId);"
 SERIOUS = {"serious", "critical"}
 
