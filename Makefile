@@ -99,6 +99,7 @@ test-faults: install kafka-up ## Only the fault suite (own broker): kill -9 ever
 
 test-cluster: install ## The fault suite on a private 3-broker cluster with PostgreSQL, under load (~20-30 min)
 	@$(KAFKA) install
+	@mkdir -p var  # pytest creates --basetemp itself but not its parent (a fresh clone has no var/)
 	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -s -m cluster --basetemp=var/test-cluster tests/faults/test_cluster.py
 
 lint: install ## ruff
