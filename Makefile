@@ -97,7 +97,7 @@ test-page: install ## The monitoring page in headless Chromium over back-filled 
 test-faults: install kafka-up ## Only the fault suite (own broker): kill -9 every service, broker restarts, poison
 	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -m "faults and not cluster" tests/faults
 
-test-cluster: install ## The fault suite on a private 3-broker cluster with PostgreSQL, under load (~20-30 min)
+test-cluster: install ## The fault suite on a private 3-broker cluster with PostgreSQL, under load (~6-10 min)
 	@$(KAFKA) install
 	@mkdir -p var  # pytest creates --basetemp itself but not its parent (a fresh clone has no var/)
 	WIREWATCH_REQUIRE_KAFKA=1 $(PY) -m pytest -q -s -m cluster --basetemp=var/test-cluster tests/faults/test_cluster.py

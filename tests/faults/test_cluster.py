@@ -7,9 +7,9 @@ prefix isolate the run. Every topic has 3 replicas and ``min.insync.replicas``
 2; the workers' producers are idempotent with ``acks=all``. Two workers run
 for each of cleaner, extractor and sink, and two deduplicators (one holds the
 single assignment partition, the other waits). Articles trickle in at
-``WIREWATCH_CLUSTER_RATE`` per second (default 10: this topology carries a little more than that
-on a 2-core machine; at 20/s the backlog grows and recovery measures the queue) while, one after
-another:
+``WIREWATCH_CLUSTER_RATE`` per second (default 10, which this topology carries with room to spare
+on a 2-core machine; at 20/s it passes there too, but the backlog grows through the run and the
+recovery margin is thin) while, one after another:
 
 * the broker leading ``articles.raw`` partition 0 is killed (-9), then started again;
 * the active controller (the quorum leader) is killed (-9), then started again;
