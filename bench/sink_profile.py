@@ -78,16 +78,8 @@ def batches(decisions: list[DedupDecision], size: int) -> Iterator[list[DedupDec
 
 def dump_tables(store: EventWriter) -> Iterator[str]:
     """The store's rows, in key order, without the wall-clock columns."""
-    queries = [
-        "SELECT article_id, version, event_id, decision FROM articles ORDER BY article_id",
-        "SELECT event_id, revision, title, search_text, event_date, first_seen, last_updated, n_sources,"
-        " merged_into, doc FROM events ORDER BY event_id",
-        "SELECT event_id, entity_id, name FROM event_entities ORDER BY event_id, entity_id",
-        "SELECT from_event, into_event FROM merges ORDER BY from_event",
-    ]
-    for sql in queries:
-        for row in store.execute(sql).fetchall():
-            yield json.dumps(list(row), ensure_ascii=False)
+    for row in store.snapshot():
+        yield json.dumps(list(row), ensure_ascii=False)
 
 
 def cache_memory(documents: list[str]) -> dict[str, float]:

@@ -43,6 +43,15 @@ SCHEMA = [
         from_event TEXT PRIMARY KEY, into_event TEXT NOT NULL, merged_at TEXT NOT NULL)""",
 ]
 
+#: ``EventReader.snapshot``: each table's rows in key order, without the wall-clock columns
+_SNAPSHOT = [
+    "SELECT article_id, version, event_id, decision FROM articles ORDER BY article_id",
+    "SELECT event_id, revision, title, search_text, event_date, first_seen, last_updated, n_sources,"
+    " merged_into, doc FROM events ORDER BY event_id",
+    "SELECT event_id, entity_id, name FROM event_entities ORDER BY event_id, entity_id",
+    "SELECT from_event, into_event FROM merges ORDER BY from_event",
+]
+
 
 def like_pattern(fragment: str) -> str:
     """A ``LIKE ... ESCAPE '\\'`` pattern matching ``fragment`` literally anywhere: ``%`` and ``_`` are no wildcards."""
@@ -175,6 +184,11 @@ class EventReader:
 
     def count_events(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM events WHERE merged_into IS NULL").fetchone()[0])
+
+    def snapshot(self) -> list[tuple[Any, ...]]:
+        """Every stored row but the wall-clock columns (``stored_at``, ``merged_at``), in key order:
+        two stores fed the same decisions compare equal (replay and migration checks)."""
+        return [tuple(row) for sql in _SNAPSHOT for row in self.execute(sql).fetchall()]
 
     def version(self) -> str:
         """A token that changes whenever any event is added, revised or merged (reads the whole table)."""

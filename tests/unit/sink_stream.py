@@ -172,14 +172,7 @@ def outputs(results: list[Any]) -> list[str]:
 
 def tables(store: EventWriter) -> list[tuple[Any, ...]]:
     """Every stored row but the wall-clock columns (``stored_at``, ``merged_at``)."""
-    queries = [
-        "SELECT article_id, version, event_id, decision FROM articles ORDER BY article_id",
-        "SELECT event_id, revision, title, search_text, event_date, first_seen, last_updated, n_sources,"
-        " merged_into, doc FROM events ORDER BY event_id",
-        "SELECT event_id, entity_id, name FROM event_entities ORDER BY event_id, entity_id",
-        "SELECT from_event, into_event FROM merges ORDER BY from_event",
-    ]
-    return [tuple(row) for sql in queries for row in store.execute(sql).fetchall()]
+    return store.snapshot()
 
 
 def replay(
