@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -170,18 +170,14 @@ def bcubed(pred: Sequence[str], gold: Sequence[str]) -> tuple[float, float, floa
 
 
 def with_thresholds(model: EventModel, join: float, merge: float, training: dict[str, Any] | None = None) -> EventModel:
-    """The same trees with other thresholds (and, given, other training metadata)."""
-    return EventModel(
-        feature=model.feature,
-        threshold=model.threshold,
-        left=model.left,
-        right=model.right,
-        value=model.value,
-        init=model.init,
+    """The same trees with other thresholds (and, given, other training metadata); the version
+    is cleared, as it names the saved file these thresholds no longer match."""
+    return replace(
+        model,
         join_threshold=join,
         merge_threshold=merge,
-        depth=model.depth,
         training=training if training is not None else model.training,
+        version="",
     )
 
 
