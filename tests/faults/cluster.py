@@ -51,10 +51,19 @@ class OwnCluster:
                 pass
         return taken
 
-    def _run(self, *args: str, timeout: float = 150) -> str:
-        done = subprocess.run(
-            ["bash", str(CLUSTER_SH), *args], env=self.env, check=True, timeout=timeout, capture_output=True, text=True
+    def _call(self, *args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(CLUSTER_SH), *args],
+            check=False,  # _run raises on failure; describe returns it as the answer
+            env=self.env,
+            timeout=timeout,
+            capture_output=True,
+            text=True,
         )
+
+    def _run(self, *args: str, timeout: float = 150) -> str:
+        done = self._call(*args, timeout=timeout)
+        done.check_returncode()
         return done.stdout.strip()
 
     def up(self) -> None:
@@ -97,14 +106,7 @@ class OwnCluster:
     def describe(self, prefix: str) -> tuple[int, str]:
         """``cluster.sh describe``: replication as Kafka's own Java AdminClient reports it (exit status,
         output); status 0 only when every topic of ``prefix`` has 3 replicas, all in sync."""
-        done = subprocess.run(
-            ["bash", str(CLUSTER_SH), "describe", prefix],
-            check=False,  # a failing check is the answer, returned with its output
-            env=self.env,
-            timeout=120,
-            capture_output=True,
-            text=True,
-        )
+        done = self._call("describe", prefix, timeout=120)
         return done.returncode, (done.stdout + done.stderr).strip()
 
     def leader_of(self, topic: str, partition: int) -> int:
