@@ -14,10 +14,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
-cache=${WIREWATCH_CACHE:-$HOME/.cache/wirewatch}
-libs="$cache/kafka-$version/libs"
+# shellcheck source=deploy/kafka/jars.sh
+source "$here/jars.sh"
 state=${WIREWATCH_CLUSTER_DIR:-$repo/var/kafka-cluster}
 read -r -a ports <<<"${WIREWATCH_CLUSTER_PORTS:-9092 9093 9094}"
 read -r -a cports <<<"${WIREWATCH_CLUSTER_CONTROLLER_PORTS:-9192 9193 9194}"

@@ -5,10 +5,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
-cache=${WIREWATCH_CACHE:-$HOME/.cache/wirewatch}
-libs="$cache/kafka-$version/libs"
+# shellcheck source=deploy/kafka/jars.sh
+source "$here/jars.sh"
 state=${WIREWATCH_KAFKA_DIR:-$repo/var/kafka}
 port=${WIREWATCH_KAFKA_PORT:-9092}
 cport=${WIREWATCH_KAFKA_CONTROLLER_PORT:-9093}
