@@ -140,39 +140,72 @@ def main_span(precise: list[str], default: list[str]) -> list[str]:
 
 
 def _parse(html: str) -> Any:
-    """The page parsed once (an lxml tree) for both extraction passes, which copy it; the string if lxml gives up."""
+    """The page parsed once (an lxml tree) for every extraction pass, which copy it; the string if lxml gives up."""
     tree = load_html(html)
     return tree if tree is not None else html
+
+
+_OPTIONS: dict[str, Any] = {"include_comments": False, "include_tables": True}
+
+
+def _precise_pass(tree: Any, url: str | None, *, fast: bool) -> Any:
+    """trafilatura's precision mode with the metadata; None when it finds no text."""
+    options = {**_OPTIONS, "url": url, "favor_precision": True, "fast": fast}
+    try:
+        doc = trafilatura.bare_extraction(tree, with_metadata=True, date_extraction_params=_DATE_PARAMS, **options)
+    except (AssertionError, AttributeError, TypeError, ValueError, IndexError):
+        # htmldate and the metadata code assert on some degenerate trees (an element
+        # without parent); the text extraction itself copes, so retry without metadata.
+        doc = trafilatura.bare_extraction(tree, with_metadata=False, **options)
+    return None if doc is None or isinstance(doc, dict) else doc
+
+
+def _default_text(tree: Any, url: str | None, *, fast: bool) -> str:
+    doc = trafilatura.bare_extraction(tree, url=url, fast=fast, **_OPTIONS)
+    return (doc.text or "") if doc is not None and not isinstance(doc, dict) else ""
+
+
+def _lost_half(precise: str, default: str) -> bool:
+    return len(_WORD.findall(precise)) < _FALLBACK_RATIO * len(_WORD.findall(default))
+
+
+def _passes(tree: Any, url: str | None) -> tuple[Any, str] | None:
+    """(precise document, default text); None when the precision mode finds no text.
+
+    Both passes first run with ``fast=True``, which skips trafilatura's
+    comparison with its readability port and jusText (a third to half of a
+    pass). That comparison changes the text on few pages, and on those the
+    fast precise text is nearly always far shorter than the fast default text:
+    when the fast precise pass found nothing or lost half the words, both
+    passes run again in full, as they always did before (docs/performance.md,
+    cleaner: chosen with folds by site, quality held on every fold).
+    """
+    doc = _precise_pass(tree, url, fast=True)
+    if doc is not None:
+        default = _default_text(tree, url, fast=True)
+        if not _lost_half(doc.text or "", default):
+            return doc, default
+    doc = _precise_pass(tree, url, fast=False)
+    if doc is None:
+        return None
+    return doc, _default_text(tree, url, fast=False)
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
     """Run trafilatura on a page; None when it finds no main text.
 
-    Two passes over one parsed tree: the precision-oriented mode (with the
-    metadata) marks where the article starts and ends, the default mode gives
-    the paragraphs in between (:func:`main_span`). On some layouts the precise
-    pass drops half the article; the default text is then used whole (when the
-    precise text is less than half as long).
+    Two passes over one parsed tree (:func:`_passes`): the precision-oriented
+    mode (with the metadata) marks where the article starts and ends, the
+    default mode gives the paragraphs in between (:func:`main_span`). On some
+    layouts the precise pass drops half the article; the default text is then
+    used whole (when the precise text is less than half as long).
     """
-    tree = _parse(html)
-    options: dict[str, Any] = {"url": url, "include_comments": False, "include_tables": True}
-    try:
-        doc = trafilatura.bare_extraction(
-            tree, with_metadata=True, date_extraction_params=_DATE_PARAMS, favor_precision=True, **options
-        )
-    except (AssertionError, AttributeError, TypeError, ValueError, IndexError):
-        # htmldate and the metadata code assert on some degenerate trees (an element
-        # without parent); the text extraction itself copes, so retry without metadata.
-        doc = trafilatura.bare_extraction(tree, with_metadata=False, favor_precision=True, **options)
-    if doc is None or isinstance(doc, dict):
+    found = _passes(_parse(html), url)
+    if found is None:
         return None
+    doc, default = found
     text: str = doc.text or ""
-    default_doc = trafilatura.bare_extraction(tree, **options)
-    default = (default_doc.text or "") if default_doc is not None and not isinstance(default_doc, dict) else ""
-    if len(_WORD.findall(text)) < _FALLBACK_RATIO * len(_WORD.findall(default)):
-        paragraphs = _lines(default)
-    else:
-        paragraphs = main_span(_lines(text), _lines(default))
+    paragraphs = _lines(default) if _lost_half(text, default) else main_span(_lines(text), _lines(default))
     if not paragraphs:
         return None
     published, tz_known, tz_label = _parse_date(doc.date)
