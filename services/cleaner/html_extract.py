@@ -130,13 +130,55 @@ def main_span(precise: list[str], default: list[str]) -> list[str]:
     """
     if not precise or not default:
         return precise or default
+    span = _aligned(precise[0], precise[-1], default)
+    return precise if span is None else span
+
+
+def _aligned(first: str, last: str, default: list[str]) -> list[str] | None:
+    """``default`` from the line matching ``first`` to the last line matching ``last``; None if they do not align."""
     keys = [_key(line) for line in default]
-    first, last = _key(precise[0]), _key(precise[-1])
-    if first not in keys or last not in keys:
-        return precise
-    start = keys.index(first)
-    end = len(keys) - 1 - keys[::-1].index(last)
-    return default[start : end + 1] if start <= end else precise
+    first_key, last_key = _key(first), _key(last)
+    if first_key not in keys or last_key not in keys:
+        return None
+    start = keys.index(first_key)
+    end = len(keys) - 1 - keys[::-1].index(last_key)
+    return default[start : end + 1] if start <= end else None
+
+
+def _edge_lines(text: str) -> tuple[str, str] | None:
+    """The first and last of ``_lines(text)``, repairing only the raw lines they come from.
+
+    None when the text holds ``<`` (ftfy stops unescaping entities for the rest
+    of a text after a line with ``<``, so a line's repair would depend on the
+    lines before it) or has no line. Otherwise the repair is line by line (ftfy
+    fixes each ``\n``-terminated segment on its own, a lost-byte run never spans
+    a newline, NFC never composes across one), so the result equals
+    ``_lines(text)[0], _lines(text)[-1]``; a unit test compares the two.
+    """
+    if "<" in text:
+        return None
+    parts = text.split("\n")
+    segments = [part + "\n" for part in parts[:-1]] + [parts[-1]]
+    first = next((lines[0] for segment in segments if (lines := _lines(segment))), None)
+    if first is None:
+        return None
+    last = next(lines[-1] for segment in reversed(segments) if (lines := _lines(segment)))
+    return first, last
+
+
+def _span(precise_text: str, default: list[str]) -> list[str]:
+    """:func:`main_span` of the precise text's lines, repairing all of them only when the span does not align.
+
+    The precise text is as long as the default one, and when the two align
+    (nearly always) only its first and last line are needed: this saves
+    repairing and normalising every other line (~2 ms a page).
+    """
+    edges = _edge_lines(precise_text)
+    if edges is not None and default:
+        span = _aligned(edges[0], edges[1], default)
+        if span is not None:
+            return span
+    return main_span(_lines(precise_text), default)
 
 
 def _parse(html: str) -> Any:
@@ -205,7 +247,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlResult | None:
         return None
     doc, default = found
     text: str = doc.text or ""
-    paragraphs = _lines(default) if _lost_half(text, default) else main_span(_lines(text), _lines(default))
+    paragraphs = _lines(default) if _lost_half(text, default) else _span(text, _lines(default))
     if not paragraphs:
         return None
     published, tz_known, tz_label = _parse_date(doc.date)

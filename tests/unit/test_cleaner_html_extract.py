@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from services.cleaner import html_extract
-from services.cleaner.html_extract import main_span, strip_site_suffix
+from services.cleaner.html_extract import _edge_lines, _lines, _span, main_span, strip_site_suffix
 
 
 @pytest.mark.parametrize(
@@ -140,3 +142,58 @@ def test_extract_html_finds_nothing_when_no_precise_pass_does(monkeypatch: pytes
     seen = _fake_trafilatura(monkeypatch, {**_same(None), (False, True): _LEAD, (False, False): _LEAD})
     assert html_extract.extract_html(_PAGE, None) is None
     assert [(precise, fast) for _, precise, fast in seen] == [(True, True), (True, False)]
+
+
+_PIECES = [
+    "plain words",
+    "Tom &amp; Jerry",
+    "Caf\u00c3\u00a9",
+    "caf\u00e9",
+    "\u201cq\u201d",
+    "\x1b[31mred",
+    "a\x00b",
+    "\u2028",
+    "\r",
+    "\r\n",
+    "&lt;",
+    "\t",
+    "  ",
+    "\u0085",
+    "\u00e2\u20ac\u2122",  # lost-byte style mojibake
+    "\u00c3",
+    "e\u0301",
+    "\u00a0",
+]
+
+
+def test_edge_lines_equal_the_first_and_last_repaired_line_on_random_mixtures() -> None:
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(_PIECES) + rng.choice(["\n", "", " ", "\n\n"]) for _ in range(rng.randint(0, 12)))
+        lines = _lines(text)
+        edges = _edge_lines(text)
+        assert edges == ((lines[0], lines[-1]) if lines else None), repr(text)
+        checked += bool(lines)
+    assert checked > 2000
+
+
+def test_edge_lines_give_up_on_markup() -> None:
+    # after a line with "<" ftfy no longer unescapes entities, so lines are not repaired on their own
+    assert _edge_lines("a <b> c\nTom &amp; Jerry") is None
+    assert _lines("a <b> c\nTom &amp; Jerry")[-1] == "Tom &amp; Jerry"
+
+
+@pytest.mark.parametrize(
+    ("precise", "default"),
+    [
+        ("Caf\u00c3\u00a9 lead\nEnd &amp; more", ["Menu", "Caf\u00e9 lead", "middle", "End & more", "Related"]),
+        ("Lead\nOnly in precise", ["Lead", "b"]),  # cannot align the end
+        ("End\nLead", ["Lead", "x", "End"]),  # order reversed
+        ("a <b> c\nx", ["a <b> c", "y", "x"]),  # markup: every line repaired
+        ("", ["a", "b"]),
+        ("a", []),
+    ],
+)
+def test_span_equals_main_span_of_every_repaired_line(precise: str, default: list[str]) -> None:
+    assert _span(precise, default) == main_span(_lines(precise), default)
