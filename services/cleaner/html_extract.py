@@ -215,12 +215,12 @@ def _passes(tree: Any, url: str | None) -> tuple[Any, str] | None:
     """(precise document, default text); None when the precision mode finds no text.
 
     Both passes first run with ``fast=True``, which skips trafilatura's
-    comparison with its readability port and jusText (a third to half of a
-    pass). That comparison changes the text on few pages, and on those the
-    fast precise text is nearly always far shorter than the fast default text:
-    when the fast precise pass found nothing or lost half the words, both
-    passes run again in full, as they always did before (docs/performance.md,
-    cleaner: chosen with folds by site, quality held on every fold).
+    comparison with its readability port and jusText (about a third of a
+    pass). That comparison changes the text on few pages, and where skipping
+    it would lose text the fast precise text is far shorter than the fast
+    default text: when the fast precise pass found nothing or lost half the
+    words, both passes run again in full, as they always did before
+    (docs/performance.md, cleaner: chosen with folds by site, no fold worse).
     """
     doc = _precise_pass(tree, url, fast=True)
     if doc is not None:
