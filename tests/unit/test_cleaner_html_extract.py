@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from services.cleaner import html_extract
-from services.cleaner.html_extract import main_span, strip_site_suffix
+from services.cleaner.html_extract import _edge_lines, _lines, _span, main_span, strip_site_suffix
 
 
 @pytest.mark.parametrize(
@@ -59,34 +61,139 @@ class _Doc:
         self.date = self.title = self.author = self.sitename = self.url = self.language = None
 
 
-def _fake_trafilatura(monkeypatch: pytest.MonkeyPatch, precise: str, default: str) -> list[object]:
-    """Stand-in extraction passes; returns the inputs they were given (to check the page is parsed once)."""
-    seen: list[object] = []
+Texts = dict[tuple[bool, bool], str | None]  # (precision mode, fast) -> the pass's text, None: no document
 
-    def bare_extraction(tree: object, favor_precision: bool = False, **_: object) -> _Doc:
-        seen.append(tree)
-        return _Doc(precise if favor_precision else default)
+
+def _fake_trafilatura(monkeypatch: pytest.MonkeyPatch, texts: Texts) -> list[tuple[object, bool, bool]]:
+    """Stand-in extraction passes; returns what each call was given (tree, precision mode, fast), in order."""
+    seen: list[tuple[object, bool, bool]] = []
+
+    def bare_extraction(tree: object, favor_precision: bool = False, fast: bool = False, **_: object) -> _Doc | None:
+        seen.append((tree, favor_precision, fast))
+        text = texts[(favor_precision, fast)]
+        return None if text is None else _Doc(text)
 
     monkeypatch.setattr(html_extract.trafilatura, "bare_extraction", bare_extraction)
     return seen
 
 
+def _same(text: str | None) -> Texts:
+    """The fast and the full pass of one mode agree."""
+    return {(True, True): text, (True, False): text}
+
+
 _PAGE = "<html><body><article><p>Lead.</p></article></body></html>"
+_LEAD = "The council approved the budget on Monday after a long debate about roads and schools."
+_END = "The vote was seven to two, and the plan takes effect in January next year for every district."
+_WORDS = " ".join(f"word{i}" for i in range(40))
 
 
 def test_extract_html_takes_the_default_paragraphs_inside_the_precise_span(monkeypatch: pytest.MonkeyPatch) -> None:
-    lead = "The council approved the budget on Monday after a long debate about roads and schools."
-    end = "The vote was seven to two, and the plan takes effect in January next year for every district."
-    seen = _fake_trafilatura(monkeypatch, f"{lead}\n{end}", f"Menu\n{lead}\nEmbedded post\n{end}\nRelated")
+    default = f"Menu\n{_LEAD}\nEmbedded post\n{_END}\nRelated"
+    seen = _fake_trafilatura(monkeypatch, {**_same(f"{_LEAD}\n{_END}"), (False, True): default, (False, False): "x"})
     result = html_extract.extract_html(_PAGE, "https://example.org/a")
     assert result is not None
-    assert result.paragraphs == [lead, "Embedded post", end]
-    assert len(seen) == 2 and seen[0] is seen[1] and not isinstance(seen[0], str)  # one parsed tree, shared
+    assert result.paragraphs == [_LEAD, "Embedded post", _END]
+    # two fast passes (no readability/jusText comparison) over one parsed tree
+    assert [(precise, fast) for _, precise, fast in seen] == [(True, True), (False, True)]
+    assert seen[0][0] is seen[1][0] and not isinstance(seen[0][0], str)
 
 
-def test_extract_html_uses_the_default_text_when_the_precise_pass_lost_half(monkeypatch: pytest.MonkeyPatch) -> None:
-    words = " ".join(f"word{i}" for i in range(40))
-    _fake_trafilatura(monkeypatch, "word0 word1", f"Intro\n{words}")
+def test_extract_html_runs_the_full_passes_when_the_fast_precise_one_lost_half(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the comparison with readability recovers the article in both full passes
+    texts: Texts = {
+        (True, True): "word0 word1",
+        (False, True): f"Intro\n{_WORDS}",
+        (True, False): f"{_LEAD}\n{_END}",
+        (False, False): f"Menu\n{_LEAD}\nEmbedded post\n{_END}\nRelated",
+    }
+    seen = _fake_trafilatura(monkeypatch, texts)
     result = html_extract.extract_html(_PAGE, None)
     assert result is not None
-    assert result.paragraphs == ["Intro", words]
+    assert result.paragraphs == [_LEAD, "Embedded post", _END]
+    calls = [(precise, fast) for _, precise, fast in seen]
+    assert calls == [(True, True), (False, True), (True, False), (False, False)]
+    assert len({id(tree) for tree, _, _ in seen}) == 1
+
+
+def test_extract_html_uses_the_default_text_when_the_full_precise_pass_lost_half_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    default = f"Intro\n{_WORDS}"
+    _fake_trafilatura(monkeypatch, {**_same("word0 word1"), (False, True): default, (False, False): default})
+    result = html_extract.extract_html(_PAGE, None)
+    assert result is not None
+    assert result.paragraphs == ["Intro", _WORDS]
+
+
+def test_extract_html_tries_the_full_precise_pass_when_the_fast_one_finds_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts: Texts = {(True, True): None, (True, False): _LEAD, (False, False): _LEAD, (False, True): "unused"}
+    seen = _fake_trafilatura(monkeypatch, texts)
+    result = html_extract.extract_html(_PAGE, None)
+    assert result is not None and result.paragraphs == [_LEAD]
+    assert [(precise, fast) for _, precise, fast in seen] == [(True, True), (True, False), (False, False)]
+
+
+def test_extract_html_finds_nothing_when_no_precise_pass_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _fake_trafilatura(monkeypatch, {**_same(None), (False, True): _LEAD, (False, False): _LEAD})
+    assert html_extract.extract_html(_PAGE, None) is None
+    assert [(precise, fast) for _, precise, fast in seen] == [(True, True), (True, False)]
+
+
+_PIECES = [
+    "plain words",
+    "Tom &amp; Jerry",
+    "Caf\u00c3\u00a9",
+    "caf\u00e9",
+    "\u201cq\u201d",
+    "\x1b[31mred",
+    "a\x00b",
+    "\u2028",
+    "\r",
+    "\r\n",
+    "&lt;",
+    "\t",
+    "  ",
+    "\u0085",
+    "\u00e2\u20ac\u2122",  # lost-byte style mojibake
+    "\u00c3",
+    "e\u0301",
+    "\u00a0",
+]
+
+
+def test_edge_lines_equal_the_first_and_last_repaired_line_on_random_mixtures() -> None:
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(_PIECES) + rng.choice(["\n", "", " ", "\n\n"]) for _ in range(rng.randint(0, 12)))
+        lines = _lines(text)
+        edges = _edge_lines(text)
+        assert edges == ((lines[0], lines[-1]) if lines else None), repr(text)
+        checked += bool(lines)
+    assert checked > 2000
+
+
+def test_edge_lines_give_up_on_markup() -> None:
+    # after a line with "<" ftfy no longer unescapes entities, so lines are not repaired on their own
+    assert _edge_lines("a <b> c\nTom &amp; Jerry") is None
+    assert _lines("a <b> c\nTom &amp; Jerry")[-1] == "Tom &amp; Jerry"
+
+
+@pytest.mark.parametrize(
+    ("precise", "default"),
+    [
+        ("Caf\u00c3\u00a9 lead\nEnd &amp; more", ["Menu", "Caf\u00e9 lead", "middle", "End & more", "Related"]),
+        ("Lead\nOnly in precise", ["Lead", "b"]),  # cannot align the end
+        ("End\nLead", ["Lead", "x", "End"]),  # order reversed
+        ("a <b> c\nx", ["a <b> c", "y", "x"]),  # markup: every line repaired
+        ("", ["a", "b"]),
+        ("a", []),
+    ],
+)
+def test_span_equals_main_span_of_every_repaired_line(precise: str, default: list[str]) -> None:
+    assert _span(precise, default) == main_span(_lines(precise), default)
