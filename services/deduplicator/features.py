@@ -179,8 +179,16 @@ def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple
         combined = combined * mult + hashes[i : i + n]  # wraps modulo 2**64 on purpose
     shingles = np.unique((combined >> np.uint64(32)) ^ (combined & _MASK32))
     a, b = _permutations(perms)
-    permuted = (np.outer(shingles, a) + b) % _MERSENNE  # a, x < 2**32 so no overflow
+    permuted = _mod_mersenne(np.outer(shingles, a) + b)  # a, x < 2**32 so no overflow
     return (permuted & _MASK32).min(axis=0).astype(np.uint32), len(shingles)
+
+
+def _mod_mersenne(y: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``y % (2**61 - 1)`` without a division: 2**61 is 1 modulo the prime, so the high bits fold
+    onto the low ones; the sum is below twice the prime, so one conditional subtraction ends it."""
+    r = (y & _MERSENNE) + (y >> np.uint64(61))
+    r[r >= _MERSENNE] -= _MERSENNE
+    return r
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -275,8 +283,16 @@ _NUMBER_WORDS = {
 _LEAD_WORDS = 60  # about the first two sentences: who, where, when
 
 
+@lru_cache(maxsize=1 << 18)
+def _term_hash(token: str) -> int:
+    """The hash of a token's stem; -1 for single letters and stop words, which are not terms."""
+    if len(token) <= 1 or token in _STOP:
+        return -1
+    return token_hash(_stem(token))
+
+
 def _term_counts(tokens: Iterable[str], buckets: int) -> Counter[int]:
-    return Counter(token_hash(_stem(t)) % buckets for t in tokens if len(t) > 1 and t not in _STOP)
+    return Counter(h % buckets for h in map(_term_hash, tokens) if h >= 0)
 
 
 def _sublinear(counts: Counter[int], keep: int) -> dict[int, float]:
@@ -288,7 +304,7 @@ def _numbers(tokens: list[str]) -> frozenset[str]:
     """The figures a text states (tolls, ages, counts), digits or number words; years are
     left out (they say when, which the date features compare)."""
     found: set[str] = set()
-    for tok in tokens:
+    for tok in set(tokens):  # a set of figures comes out: each distinct token is looked at once
         value = _NUMBER_WORDS.get(tok, tok)
         if value.isdigit() and len(value) <= 7 and not (len(value) == 4 and value[:2] in {"19", "20"}):
             found.add(value.lstrip("0") or "0")

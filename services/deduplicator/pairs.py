@@ -9,28 +9,28 @@ one side cannot give (no headline, no date); the trees learn what that means.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
-from functools import lru_cache
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from services.deduplicator.features import ArticleFeatures
-from services.deduplicator.index import DocFreq
 from services.deduplicator.state import EventState
-from services.deduplicator.vectors import TermVector, norms
+from services.deduplicator.vectors import stacked_dots
+from services.deduplicator.views import KINDS as _KINDS
+from services.deduplicator.views import ArticleView, EventSummary, summary, unit_vector
+from services.deduplicator.views import by_word as _by_word
+from services.deduplicator.views import leading as _leading
+from services.deduplicator.views import name_tokens as _name_tokens
 
-K = TypeVar("K", int, str)
+__all__ = ["FEATURE_NAMES", "N_FEATURES", "ArticleView", "pair_matrix", "timing_conflicts", "unit_vector"]
+
 FloatArray = npt.NDArray[np.float64]
 
 _DAY = {"minute", "hour", "day"}
 _MONTH = _DAY | {"week", "month"}
-_KINDS = ("person", "org", "place")
-_LEADING_SHARE = 0.8  # a participant weighing this share of the heaviest one leads
 _MINOR_SHARE = 0.5  # below this share of the other side's heaviest, a name is only mentioned in passing
-_SUPPORT_SHARE = 0.25  # an event's days holding this share of its top day's votes are its days
 
 #: The columns of the pair matrix, in order; the model file lists them too and loading checks
 #: that they are the same.
@@ -86,40 +86,8 @@ _REL = {
 }
 
 
-def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K, float]:
-    """``vec`` weighted by ``weight`` and scaled to unit length (empty stays empty)."""
-    weighted = {k: v * weight(k) for k, v in vec.items()}
-    norm = math.sqrt(sum(x * x for x in weighted.values()))
-    return {k: x / norm for k, x in weighted.items()} if norm else {}
-
-
-class ArticleView:
-    """The article's idf-weighted unit vectors, computed once and compared with every candidate."""
-
-    def __init__(self, feats: ArticleFeatures, term_df: DocFreq[int], entity_idf: Callable[[str], float]):
-        self.feats = feats
-        idf = term_df.idfs((*feats.terms, *feats.title_terms, *feats.lead_terms))
-        self.term_idf = idf
-        self.terms = TermVector.from_mapping(unit_vector(feats.terms, idf.__getitem__))
-        self.title = TermVector.from_mapping(unit_vector(feats.title_terms, idf.__getitem__))
-        self.lead = TermVector.from_mapping(unit_vector(feats.lead_terms, idf.__getitem__))
-        self.entities = unit_vector(feats.entities, entity_idf)
-        self.index_terms: list[int] | None = None  # its postings keys, once ranked (store.py)
-        self.leaders = _leading(feats.entities)
-        self.words = _by_word(feats.entities)
-        self.kind_idf: dict[str, list[tuple[str, float]]] = {k: [] for k in _KINDS}
-        for key, kind in feats.entity_kinds.items():
-            if kind in self.kind_idf:
-                self.kind_idf[kind].append((key, entity_idf(key)))
-
-
 def _link(dot: float, n: int) -> float:
     return 0.0 if n <= 0 or dot <= 0.0 else min(1.0, dot / n**0.75)
-
-
-def _supported(votes: Mapping[str, float]) -> list[str]:
-    top = max(votes.values(), default=0.0)
-    return [k for k, v in votes.items() if top > 0 and v >= _SUPPORT_SHARE * top]
 
 
 def _days(since: datetime | None, when: datetime, published: bool) -> float:
@@ -131,38 +99,14 @@ def _days(since: datetime | None, when: datetime, published: bool) -> float:
 def _date_features(f: ArticleFeatures, ev: EventState) -> tuple[float, float, float]:
     """Day gap to the nearest well-supported day, month conflict, weekday gap (-1 = unknown)."""
     gap = month = wday = -1.0
-    days = _supported(ev.day_votes) if f.day_date is not None else []
-    if f.event_date is not None and days:
-        gap = math.log1p(min(abs((f.event_date - date.fromisoformat(d)).days) for d in days))
-    if f.event_date is not None and f.date_precision in _MONTH and ev.month_votes:
-        top = max(ev.month_votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        month = float(top != f"{f.event_date.year:04d}-{f.event_date.month:02d}")
-    wdays = _supported(ev.weekday_votes) if f.weekday is not None else []
-    if f.weekday is not None and wdays:
-        wday = float(min(min(g, 7 - g) for g in (abs(f.weekday - int(d)) % 7 for d in wdays)))
+    s = summary(ev)
+    if f.day_date is not None and s.days:
+        gap = math.log1p(min(abs((f.day_date - d).days) for d in s.days))
+    if f.event_date is not None and f.date_precision in _MONTH and s.top_month is not None:
+        month = float(s.top_month != f"{f.event_date.year:04d}-{f.event_date.month:02d}")
+    if f.weekday is not None and s.weekdays:
+        wday = float(min(min(g, 7 - g) for g in (abs(f.weekday - d) % 7 for d in s.weekdays)))
     return gap, month, wday
-
-
-@lru_cache(maxsize=1 << 16)
-def _name_tokens(entity_id: str) -> frozenset[str]:
-    """The words of an entity key ("name:hasim-rahman" -> {"hasim", "rahman"})."""
-    return frozenset(t for t in entity_id.split(":", 1)[-1].split("-") if len(t) > 2)
-
-
-def _leading(weights: Mapping[str, float]) -> list[str]:
-    parts = {e: w for e, w in weights.items() if e.startswith(("name:", "person:", "org:", "place:"))}
-    top = max(parts.values(), default=0.0)
-    return [e for e, w in parts.items() if top > 0 and w >= _LEADING_SHARE * top]
-
-
-def _by_word(weights: Mapping[str, float]) -> tuple[dict[str, float], float]:
-    """Each name word's heaviest weight, and the heaviest weight overall."""
-    by_word: dict[str, float] = {}
-    for entity, weight in weights.items():
-        for word in _name_tokens(entity):
-            if weight > by_word.get(word, 0.0):
-                by_word[word] = weight
-    return by_word, max(weights.values(), default=0.0)
 
 
 def _share_in(keys: list[str], other: tuple[dict[str, float], float]) -> float:
@@ -187,36 +131,48 @@ def _differ(
     return 0 <= _share_in(a, b_words) < _MINOR_SHARE and 0 <= _share_in(b, a_words) < _MINOR_SHARE
 
 
-def _found(pairs: list[tuple[str, float]], ev: EventState) -> float:
-    total = sum(w for _, w in pairs)
-    return sum(w for k, w in pairs if k in ev.entities) / total if total else -1.0
+def _links(dot: FloatArray, n_075: FloatArray) -> FloatArray:
+    """:func:`_link` of each candidate (the same arithmetic, so the same floats)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(dot > 0.0, np.minimum(1.0, dot / n_075), 0.0)
 
 
-def pair_row(view: ArticleView, ev: EventState, hits: int, dots: tuple[float, float, float, float]) -> list[float]:
-    """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones);
-    ``dots``: the article's text, headline and lead vectors dotted with the event's, and the
-    length of the event's text vector (computed for all candidates at once by :func:`pair_matrix`)."""
+def _entity_columns(view: ArticleView, events: Sequence[EventState], n_075: FloatArray) -> FloatArray:
+    """entity_link and the three ``*_found`` columns. The event's weight of each of the article's
+    names is looked up once; the sums run left to right over the article's names as the plain
+    Python sums did (``cumsum``), so every value is the same to the last bit."""
+    out = np.full((len(events), 1 + len(_KINDS)), -1.0)
+    keys = view.entity_keys
+    if not keys:
+        return out
+    nan = math.nan
+    w = np.array([[ev.entities.get(k, nan) for k in keys] for ev in events], dtype=np.float64)
+    found = ~np.isnan(w)
+    if view.entities:
+        prod = np.where(found[:, : len(view.entities)], w[:, : len(view.entities)], 0.0) * view.entity_weights
+        has = np.fromiter((bool(ev.entities) for ev in events), dtype=bool, count=len(events))
+        out[:, 0] = np.where(has, _links(np.cumsum(prod, axis=1)[:, -1], n_075), -1.0)
+    for j, (cols, weights, total) in enumerate(view.kind_columns, 1):
+        if total:
+            out[:, j] = np.cumsum(found[:, cols] * weights, axis=1)[:, -1] / total
+    return out
+
+
+def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[float, ...]:
+    """The columns from leaders_differ to phrase_overlap that need one event at a time."""
     f = view.feats
-    n = max(1, ev.n_content)
-    dot, title_dot, lead_dot, norm = dots
-    title = _link(title_dot, ev.n_titled) if len(view.title) and ev.n_titled else -1.0
-    ent_dot = sum(x * ev.entities.get(k, 0.0) for k, x in view.entities.items())
+    share = _share_in(view.leaders, s.words) if ev.participants else -1.0
+    if f.entities and ev.participants:
+        b = s.leaders
+        differ = bool(view.leaders and b) and 0 <= share < _MINOR_SHARE and 0 <= _share_in(b, view.words) < _MINOR_SHARE
+        leaders = float(differ)
+    else:
+        leaders = -1.0
     shared = len(f.numbers & ev.numbers.keys())
     gap, month, wday = _date_features(f, ev)
-    top_type = ev.event_types.most_common(1)[0][0] if ev.event_types else "other"
-    if ev.participant_cache is None:  # reset whenever the participants change (events.py)
-        ev.participant_cache = (_leading(ev.participants), _by_word(ev.participants))
-    ev_leaders, ev_words = ev.participant_cache
-    return [
-        _link(dot, n),
-        max(0.0, dot / n),
-        max(0.0, dot / norm) if norm else 0.0,
-        title,
-        _link(lead_dot, n) if len(view.lead) else -1.0,
-        _link(ent_dot, n) if view.entities and ev.entities else -1.0,
-        *(_found(view.kind_idf[k], ev) for k in _KINDS),
-        float(_differ(view.leaders, view.words, ev_leaders, ev_words)) if f.entities and ev.participants else -1.0,
-        _share_in(view.leaders, ev_words) if ev.participants else -1.0,
+    return (
+        leaders,
+        share,
         float(shared),
         shared / min(len(f.numbers), len(ev.numbers)) if f.numbers and ev.numbers else -1.0,
         _days(ev.first_published, f.stream_time, f.published),
@@ -224,13 +180,36 @@ def pair_row(view: ArticleView, ev: EventState, hits: int, dots: tuple[float, fl
         gap,
         month,
         wday,
-        -1.0 if "other" in (f.event_type, top_type) else float(f.event_type == top_type),
-        math.log1p(ev.n_content),
-        sum(1 for p in f.phrases if p in ev.phrases) / min(len(f.phrases), len(ev.phrases))
-        if f.phrases and ev.phrases
-        else -1.0,
-        float(hits),
-    ]
+        -1.0 if "other" in (f.event_type, s.top_type) else float(f.event_type == s.top_type),
+        s.size,
+        len(f.phrases & ev.phrases.keys()) / min(len(f.phrases), len(ev.phrases)) if f.phrases and ev.phrases else -1.0,
+    )
+
+
+def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> FloatArray:
+    """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones) for every
+    candidate, zero-padded to :data:`N_FEATURES`."""
+    sums = [summary(ev) for ev in events]
+    dots = stacked_dots(view.vectors, [s.vectors for s in sums])
+    dot, title_dot, lead_dot = dots[:, 0], dots[:, 1], dots[:, 2]
+    n = np.fromiter((max(1, ev.n_content) for ev in events), dtype=np.float64, count=len(events))
+    n_075 = np.fromiter((s.n_075 for s in sums), dtype=np.float64, count=len(events))
+    norm = np.fromiter((s.norm for s in sums), dtype=np.float64, count=len(events))
+    out = np.zeros((len(events), N_FEATURES), dtype=np.float64)
+    out[:, 0] = _links(dot, n_075)
+    out[:, 1] = np.maximum(0.0, dot / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, 2] = np.where(norm != 0.0, np.maximum(0.0, dot / norm), 0.0)
+    out[:, 3] = -1.0
+    if len(view.title):
+        titled = np.fromiter((ev.n_titled > 0 for ev in events), dtype=bool, count=len(events))
+        titled_075 = np.fromiter((s.titled_075 for s in sums), dtype=np.float64, count=len(events))
+        out[:, 3] = np.where(titled, _links(title_dot, titled_075), -1.0)
+    out[:, 4] = _links(lead_dot, n_075) if len(view.lead) else -1.0
+    out[:, 5:9] = _entity_columns(view, events, n_075)
+    out[:, 9:21] = [_event_row(view, ev, s) for ev, s in zip(events, sums, strict=True)]
+    out[:, 21] = hits
+    return out
 
 
 def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> tuple[list[int], FloatArray]:
@@ -240,18 +219,7 @@ def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[
     right one look weak (a vetoed look-alike with more shared names did exactly that)."""
     if not len(events):
         return [], np.zeros((0, N_FEATURES), dtype=np.float64)
-    dots = zip(
-        view.terms.dots([ev.terms for ev in events]).tolist(),
-        view.title.dots([ev.title_terms for ev in events]).tolist(),
-        view.lead.dots([ev.lead_terms for ev in events]).tolist(),
-        norms([ev.terms for ev in events]).tolist(),
-        strict=True,
-    )
-    rows = [pair_row(view, ev, h, d) for ev, h, d in zip(events, hits, dots, strict=True)]
-    base = np.array(rows, dtype=np.float64)
-    nb = base.shape[1]
-    padded = np.zeros((len(events), N_FEATURES), dtype=np.float64)
-    padded[:, :nb] = base
+    padded = pair_rows(view, events, hits)
     kept = [int(i) for i in np.flatnonzero(~timing_conflicts(padded))]
     out = padded[kept]
     if not kept:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
 
+import numpy as np
+
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures
 from services.deduplicator.index import Postings
@@ -25,8 +27,12 @@ class Retriever:
 
     def index_terms(self, feats: ArticleFeatures, idf: Callable[[int], float]) -> list[int]:
         """The article's most distinctive terms: its postings keys in the event index."""
-        ranked = sorted(feats.terms.items(), key=lambda kv: (-kv[1] * idf(kv[0]), kv[0]))
-        return [k for k, _ in ranked[: self.cfg.query_terms]]
+        # highest tf-idf first, ties by the smaller key: sorted((-tf * idf, key))[:n], as arrays
+        n = len(feats.terms)
+        keys = np.fromiter(feats.terms.keys(), dtype=np.int64, count=n)
+        tf = np.fromiter(feats.terms.values(), dtype=np.float64, count=n)
+        weights = -tf * np.fromiter(map(idf, feats.terms), dtype=np.float64, count=n)
+        return keys[np.lexsort((keys, weights))[: self.cfg.query_terms]].tolist() if n else []
 
     def add(self, event_id: str, entity_ids: Iterable[str], term_keys: Iterable[int]) -> None:
         for e in entity_ids:
@@ -49,8 +55,7 @@ class Retriever:
         read = 0
         for lst in [self._entities.get(e) for e in feats.entities] + [self._terms.get(t) for t in index_terms]:
             read += len(lst)
-            for eid in reversed(lst):  # newest first: ties go to recent events
-                hits[eid] += 1
+            hits.update(reversed(lst))  # newest first: ties go to recent events
         cfg = self.cfg
         multi = [(e, n) for e, n in hits.most_common(2 * cfg.max_candidates) if n >= 2 and e in events]
         single: list[tuple[str, int]] = []

@@ -1,0 +1,210 @@
+"""The two sides of a pair, prepared for many comparisons: an article's idf-weighted vectors
+(:class:`ArticleView`) and an event's derived quantities (:class:`EventSummary`).
+
+Scoring is the deduplicator's hot path: an article is scored once on arrival and, while it is
+alone in its event, again by the delayed re-checks and the merge on update, each time against a
+handful of candidate events. So what does not change between those calls is computed once:
+
+* :class:`ArticleBasis`: what depends on the article alone (its keys, sort orders, names); a
+  founder keeps it for its re-checks. Its idf weights depend on the document frequencies, which
+  every new article changes, so the view itself is rebuilt at each scoring, from the basis.
+* :class:`EventSummary`: what depends on the event alone (leading participants, stacked vectors,
+  vector length, supported days); kept on the event until its content changes.
+
+The arithmetic is the plain-Python one, element by element and in the same order (sums run left
+to right, via ``cumsum``), so every feature is the same float as before, to the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from itertools import repeat
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from services.deduplicator.features import ArticleFeatures
+from services.deduplicator.index import DocFreq
+from services.deduplicator.state import EventState
+from services.deduplicator.vectors import Stacked, TermVector, norms, stack
+
+K = TypeVar("K", int, str)
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+KINDS = ("person", "org", "place")
+_LEADING_SHARE = 0.8  # a participant weighing this share of the heaviest one leads
+_SUPPORT_SHARE = 0.25  # an event's days holding this share of its top day's votes are its days
+
+
+def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K, float]:
+    """``vec`` weighted by ``weight`` and scaled to unit length (empty stays empty)."""
+    weighted = {k: v * weight(k) for k, v in vec.items()}
+    norm = math.sqrt(sum(x * x for x in weighted.values()))
+    return {k: x / norm for k, x in weighted.items()} if norm else {}
+
+
+@lru_cache(maxsize=1 << 16)
+def name_tokens(entity_id: str) -> frozenset[str]:
+    """The words of an entity key ("name:hasim-rahman" -> {"hasim", "rahman"})."""
+    return frozenset(t for t in entity_id.split(":", 1)[-1].split("-") if len(t) > 2)
+
+
+def leading(weights: Mapping[str, float]) -> list[str]:
+    parts = {e: w for e, w in weights.items() if e.startswith(("name:", "person:", "org:", "place:"))}
+    top = max(parts.values(), default=0.0)
+    return [e for e, w in parts.items() if top > 0 and w >= _LEADING_SHARE * top]
+
+
+def by_word(weights: Mapping[str, float]) -> tuple[dict[str, float], float]:
+    """Each name word's heaviest weight, and the heaviest weight overall."""
+    words: dict[str, float] = {}
+    for entity, weight in weights.items():
+        for word in name_tokens(entity):
+            if weight > words.get(word, 0.0):
+                words[word] = weight
+    return words, max(weights.values(), default=0.0)
+
+
+def supported(votes: Mapping[str, float]) -> list[str]:
+    top = max(votes.values(), default=0.0)
+    return [k for k, v in votes.items() if top > 0 and v >= _SUPPORT_SHARE * top]
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One of the article's term vectors (text, headline, lead) before idf weighting."""
+
+    tf: FloatArray  # in the mapping's order
+    at: IntArray  # each key's position in ArticleBasis.keys
+    order: IntArray  # the mapping's order -> ascending keys
+    sorted_keys: npt.NDArray[np.uint32]
+
+
+def _part(vec: Mapping[int, float], position: Mapping[int, int]) -> _Part:
+    keys = np.fromiter(vec.keys(), dtype=np.uint32, count=len(vec))
+    order = np.argsort(keys, kind="stable")
+    return _Part(
+        np.fromiter(vec.values(), dtype=np.float64, count=len(vec)),
+        np.fromiter((position[k] for k in vec), dtype=np.int64, count=len(vec)),
+        order,
+        keys[order],
+    )
+
+
+class ArticleBasis:
+    """What an article's view needs that the stream does not change (see the module docstring)."""
+
+    def __init__(self, feats: ArticleFeatures) -> None:
+        self.feats = feats
+        # every term key once, in first-seen order: the idf is looked up once per key
+        self.keys = list(dict.fromkeys((*feats.terms, *feats.title_terms, *feats.lead_terms)))
+        position = {k: i for i, k in enumerate(self.keys)}
+        self.parts = tuple(_part(v, position) for v in (feats.terms, feats.title_terms, feats.lead_terms))
+        self.leaders = leading(feats.entities)
+        self.words = by_word(feats.entities)
+        self.entity_idf_keys = list(dict.fromkeys((*feats.entities, *feats.entity_kinds)))
+        # the names looked up in each candidate event (pairs.pair_rows): the weighted ones first,
+        # in order, then names with a kind but no weight; per kind, its names' columns
+        self.entity_keys = [*feats.entities, *(k for k in feats.entity_kinds if k not in feats.entities)]
+        column = {k: i for i, k in enumerate(self.entity_keys)}
+        self.kind_keys = {kind: [k for k, v in feats.entity_kinds.items() if v == kind] for kind in KINDS}
+        self.kind_cols = [np.array([column[k] for k in self.kind_keys[kind]], dtype=np.int64) for kind in KINDS]
+
+
+def _unit(part: _Part, idf: FloatArray) -> TermVector:
+    """``TermVector.from_mapping(unit_vector(vec, idf))``: the same products, the squares summed
+    left to right in the mapping's order, the same square root and quotients."""
+    if not len(part.tf):
+        return TermVector.empty()
+    weighted = part.tf * idf[part.at]
+    norm = math.sqrt(float(np.cumsum(weighted * weighted)[-1]))
+    if not norm:
+        return TermVector.empty()
+    return TermVector(part.sorted_keys, (weighted / norm).astype(np.float32)[part.order])
+
+
+class ArticleView:
+    """The article's idf-weighted unit vectors, computed once per scoring and compared with every
+    candidate; ``basis``: the article's :class:`ArticleBasis` when one is kept (re-checks)."""
+
+    def __init__(
+        self,
+        feats: ArticleFeatures,
+        term_df: DocFreq[int],
+        entity_idf: Callable[[str], float],
+        basis: ArticleBasis | None = None,
+    ) -> None:
+        b = basis if basis is not None and basis.feats is feats else ArticleBasis(feats)
+        self.basis = b
+        self.feats = feats
+        # the smoothed idf of DocFreq.idfs, its logarithm taken once per distinct count
+        counts = np.fromiter(map(term_df.counts.get, b.keys, repeat(0)), dtype=np.int64, count=len(b.keys))
+        distinct, inverse = np.unique(counts, return_inverse=True)
+        n1, log = term_df.n_docs + 1, math.log
+        idf = np.array([log(n1 / (c + 1)) + 1.0 for c in distinct.tolist()], dtype=np.float64)[inverse]
+        self.term_idf = dict(zip(b.keys, idf.tolist(), strict=True))
+        self.terms, self.title, self.lead = (_unit(p, idf) for p in b.parts)
+        self.vectors = stack((self.terms, self.title, self.lead))
+        ent_idf = {k: entity_idf(k) for k in b.entity_idf_keys}
+        self.entities = unit_vector(feats.entities, ent_idf.__getitem__)
+        self.index_terms: list[int] | None = None  # its postings keys, once ranked (store.py)
+        self.leaders = b.leaders
+        self.words = b.words
+        self.kind_idf = {kind: [(k, ent_idf[k]) for k in keys] for kind, keys in b.kind_keys.items()}
+        self.entity_keys = b.entity_keys
+        self.entity_weights = np.fromiter(self.entities.values(), dtype=np.float64, count=len(self.entities))
+        # per kind: its columns, idf weights and their total (summed left to right, as the share's
+        # denominator always was)
+        self.kind_columns = [
+            (cols, np.array([w for _, w in pairs], dtype=np.float64), sum(w for _, w in pairs))
+            for cols, pairs in zip(b.kind_cols, self.kind_idf.values(), strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """What the pair features read from an event on every scoring call, derived once per change
+    of its content: kept in ``EventState.participant_cache``, which ``events.add_article`` and
+    ``events.fold`` reset whenever they change the event's vectors, names, votes or counts (the
+    fields read here); an event is scored against many articles between two changes."""
+
+    leaders: list[str]
+    words: tuple[dict[str, float], float]
+    vectors: Stacked  # text, headline, lead
+    norm: float  # length of the text vector
+    n_075: float  # max(1, n_content) ** 0.75
+    titled_075: float  # n_titled ** 0.75
+    size: float  # log1p(n_content)
+    top_type: str
+    days: tuple[date, ...]  # well-supported extracted days
+    top_month: str | None
+    weekdays: tuple[int, ...]  # well-supported weekdays
+
+
+def summary(ev: EventState) -> EventSummary:
+    cached = ev.participant_cache
+    if isinstance(cached, EventSummary):
+        return cached
+    n = max(1, ev.n_content)
+    month = max(ev.month_votes.items(), key=lambda kv: (kv[1], kv[0]))[0] if ev.month_votes else None
+    made = EventSummary(
+        leaders=leading(ev.participants),
+        words=by_word(ev.participants),
+        vectors=stack((ev.terms, ev.title_terms, ev.lead_terms)),
+        norm=float(norms([ev.terms])[0]),
+        n_075=n**0.75,
+        titled_075=ev.n_titled**0.75,
+        size=math.log1p(ev.n_content),
+        top_type=ev.event_types.most_common(1)[0][0] if ev.event_types else "other",
+        days=tuple(date.fromisoformat(d) for d in supported(ev.day_votes)),
+        top_month=month,
+        weekdays=tuple(int(d) for d in supported(ev.weekday_votes)),
+    )
+    ev.participant_cache = made
+    return made
