@@ -96,10 +96,10 @@ def _days(since: datetime | None, when: datetime, published: bool) -> float:
     return math.log1p(abs((when - since).total_seconds()) / 86400.0)
 
 
-def _date_features(f: ArticleFeatures, ev: EventState) -> tuple[float, float, float]:
+def _date_features(f: ArticleFeatures, ev: EventState, s: EventSummary | None = None) -> tuple[float, float, float]:
     """Day gap to the nearest well-supported day, month conflict, weekday gap (-1 = unknown)."""
     gap = month = wday = -1.0
-    s = summary(ev)
+    s = s or summary(ev)
     if f.day_date is not None and s.days:
         gap = math.log1p(min(abs((f.day_date - d).days) for d in s.days))
     if f.event_date is not None and f.date_precision in _MONTH and s.top_month is not None:
@@ -137,10 +137,12 @@ def _links(dot: FloatArray, n_075: FloatArray) -> FloatArray:
         return np.where(dot > 0.0, np.minimum(1.0, dot / n_075), 0.0)
 
 
-def _entity_columns(view: ArticleView, events: Sequence[EventState], n_075: FloatArray) -> FloatArray:
+def _entity_columns(
+    view: ArticleView, events: Sequence[EventState], n_075: FloatArray, named: npt.NDArray[np.bool_]
+) -> FloatArray:
     """entity_link and the three ``*_found`` columns. The event's weight of each of the article's
     names is looked up once; the sums run left to right over the article's names as the plain
-    Python sums did (``cumsum``), so every value is the same to the last bit."""
+    Python sums did (``cumsum``; the names a sum skipped add 0), so every value is the same."""
     out = np.full((len(events), 1 + len(_KINDS)), -1.0)
     keys = view.entity_keys
     if not keys:
@@ -148,18 +150,22 @@ def _entity_columns(view: ArticleView, events: Sequence[EventState], n_075: Floa
     nan = math.nan
     w = np.array([[ev.entities.get(k, nan) for k in keys] for ev in events], dtype=np.float64)
     found = ~np.isnan(w)
-    if view.entities:
-        prod = np.where(found[:, : len(view.entities)], w[:, : len(view.entities)], 0.0) * view.entity_weights
-        has = np.fromiter((bool(ev.entities) for ev in events), dtype=bool, count=len(events))
-        out[:, 0] = np.where(has, _links(np.cumsum(prod, axis=1)[:, -1], n_075), -1.0)
-    for j, (cols, weights, total) in enumerate(view.kind_columns, 1):
+    weights = view.entity_sum_weights
+    terms = np.empty((len(weights), *w.shape), dtype=np.float64)
+    terms[0] = np.where(found, w, 0.0) * weights[0]
+    terms[1:] = found * weights[1:, None, :]
+    sums = np.cumsum(terms, axis=2)[:, :, -1]
+    if view.entities:  # ``named``: the event has names
+        out[:, 0] = np.where(named, _links(sums[0], n_075), -1.0)
+    for j, total in enumerate(view.kind_totals, 1):
         if total:
-            out[:, j] = np.cumsum(found[:, cols] * weights, axis=1)[:, -1] / total
+            out[:, j] = sums[j] / total
     return out
 
 
 def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[float, ...]:
-    """The columns from leaders_differ to phrase_overlap that need one event at a time."""
+    """The per-event scalars :func:`pair_rows` needs (n, n^0.75, the text vector's length, has a
+    headline, n_titled^0.75, has names) and the columns leaders_differ to phrase_overlap."""
     f = view.feats
     share = _share_in(view.leaders, s.words) if ev.participants else -1.0
     if f.entities and ev.participants:
@@ -169,8 +175,14 @@ def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[floa
     else:
         leaders = -1.0
     shared = len(f.numbers & ev.numbers.keys())
-    gap, month, wday = _date_features(f, ev)
+    gap, month, wday = _date_features(f, ev, s)
     return (
+        max(1, ev.n_content),
+        s.n_075,
+        s.norm,
+        ev.n_titled > 0,
+        s.titled_075,
+        bool(ev.entities),
         leaders,
         share,
         float(shared),
@@ -188,28 +200,28 @@ def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[floa
 
 def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> FloatArray:
     """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones) for every
-    candidate, zero-padded to :data:`N_FEATURES`."""
+    candidate, zero-padded to :data:`N_FEATURES`. Each column is the arithmetic of the one-row
+    formula it replaced (``_link`` and the like), element by element: the same floats."""
     sums = [summary(ev) for ev in events]
+    per_event = np.array([_event_row(view, ev, s) for ev, s in zip(events, sums, strict=True)], dtype=np.float64)
+    n, n_075, norm, titled, titled_075, named = per_event[:, :6].T
     dots = stacked_dots(view.vectors, [s.vectors for s in sums])
-    dot, title_dot, lead_dot = dots[:, 0], dots[:, 1], dots[:, 2]
-    n = np.fromiter((max(1, ev.n_content) for ev in events), dtype=np.float64, count=len(events))
-    n_075 = np.fromiter((s.n_075 for s in sums), dtype=np.float64, count=len(events))
-    norm = np.fromiter((s.norm for s in sums), dtype=np.float64, count=len(events))
+    dot = dots[:, 0]
     out = np.zeros((len(events), N_FEATURES), dtype=np.float64)
     out[:, 0] = _links(dot, n_075)
     out[:, 1] = np.maximum(0.0, dot / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         out[:, 2] = np.where(norm != 0.0, np.maximum(0.0, dot / norm), 0.0)
-    out[:, 3] = -1.0
-    if len(view.title):
-        titled = np.fromiter((ev.n_titled > 0 for ev in events), dtype=bool, count=len(events))
-        titled_075 = np.fromiter((s.titled_075 for s in sums), dtype=np.float64, count=len(events))
-        out[:, 3] = np.where(titled, _links(title_dot, titled_075), -1.0)
-    out[:, 4] = _links(lead_dot, n_075) if len(view.lead) else -1.0
-    out[:, 5:9] = _entity_columns(view, events, n_075)
-    out[:, 9:21] = [_event_row(view, ev, s) for ev, s in zip(events, sums, strict=True)]
+    out[:, 3] = np.where(titled > 0, _links(dots[:, 1], titled_075), -1.0) if len(view.title) else -1.0
+    out[:, 4] = _links(dots[:, 2], n_075) if len(view.lead) else -1.0
+    out[:, 5:9] = _entity_columns(view, events, n_075, named > 0)
+    out[:, 9:21] = per_event[:, 6:]
     out[:, 21] = hits
     return out
+
+
+_REL_SRC = [FEATURE_NAMES.index(src) for src in _REL.values()]
+_REL_DST = [FEATURE_NAMES.index(name) for name in _REL]
 
 
 def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> tuple[list[int], FloatArray]:
@@ -219,22 +231,26 @@ def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[
     right one look weak (a vetoed look-alike with more shared names did exactly that)."""
     if not len(events):
         return [], np.zeros((0, N_FEATURES), dtype=np.float64)
-    padded = pair_rows(view, events, hits)
-    kept = [int(i) for i in np.flatnonzero(~timing_conflicts(padded))]
-    out = padded[kept]
+    out = pair_rows(view, events, hits)
+    allowed = ~timing_conflicts(out)
+    if allowed.all():
+        kept = list(range(len(events)))
+    else:
+        idx = np.flatnonzero(allowed)
+        kept, out = idx.tolist(), out[idx]
     if not kept:
         return kept, out
-    for name, src in _REL.items():
-        # a side without a headline or names (-1) offers no evidence: it counts as 0 in the
-        # margin, else 0.34 - (-1) reads as a lead of 1.34 and -1 - 0.34 as a huge deficit
-        col = np.maximum(out[:, FEATURE_NAMES.index(src)], 0.0)
-        if len(col) == 1:
-            rel = col.copy()
-        else:
-            order = np.argsort(-col, kind="stable")
-            best, second = col[order[0]], col[order[1]]
-            rel = col - np.where(np.arange(len(col)) == order[0], second, best)
-        out[:, FEATURE_NAMES.index(name)] = rel
+    # a side without a headline or names (-1) offers no evidence: it counts as 0 in the
+    # margin, else 0.34 - (-1) reads as a lead of 1.34 and -1 - 0.34 as a huge deficit
+    cols = np.maximum(out[:, _REL_SRC], 0.0)
+    if len(cols) == 1:
+        rel = cols.copy()
+    else:  # each column minus the best other candidate's value in it
+        order = np.argsort(-cols, axis=0, kind="stable")
+        which = np.arange(cols.shape[1])
+        best, second = cols[order[0], which], cols[order[1], which]
+        rel = cols - np.where(np.arange(len(cols))[:, None] == order[0][None, :], second, best)
+    out[:, _REL_DST] = rel
     content = out[:, 0]
     out[:, FEATURE_NAMES.index("content_rank")] = np.argsort(np.argsort(-content, kind="stable"), kind="stable")
     out[:, FEATURE_NAMES.index("n_candidates")] = len(kept)

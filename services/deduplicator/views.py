@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import repeat
+from itertools import pairwise, repeat
 from typing import TypeVar
 
 import numpy as np
@@ -76,27 +76,6 @@ def supported(votes: Mapping[str, float]) -> list[str]:
     return [k for k, v in votes.items() if top > 0 and v >= _SUPPORT_SHARE * top]
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
-    """One of the article's term vectors (text, headline, lead) before idf weighting."""
-
-    tf: FloatArray  # in the mapping's order
-    at: IntArray  # each key's position in ArticleBasis.keys
-    order: IntArray  # the mapping's order -> ascending keys
-    sorted_keys: npt.NDArray[np.uint32]
-
-
-def _part(vec: Mapping[int, float], position: Mapping[int, int]) -> _Part:
-    keys = np.fromiter(vec.keys(), dtype=np.uint32, count=len(vec))
-    order = np.argsort(keys, kind="stable")
-    return _Part(
-        np.fromiter(vec.values(), dtype=np.float64, count=len(vec)),
-        np.fromiter((position[k] for k in vec), dtype=np.int64, count=len(vec)),
-        order,
-        keys[order],
-    )
-
-
 class ArticleBasis:
     """What an article's view needs that the stream does not change (see the module docstring)."""
 
@@ -105,7 +84,18 @@ class ArticleBasis:
         # every term key once, in first-seen order: the idf is looked up once per key
         self.keys = list(dict.fromkeys((*feats.terms, *feats.title_terms, *feats.lead_terms)))
         position = {k: i for i, k in enumerate(self.keys)}
-        self.parts = tuple(_part(v, position) for v in (feats.terms, feats.title_terms, feats.lead_terms))
+        parts = (feats.terms, feats.title_terms, feats.lead_terms)
+        # the three parts' term frequencies end to end, each in its mapping's order, with each
+        # key's position in ``keys``; ``bounds`` delimit the parts
+        self.tf = np.fromiter((v for p in parts for v in p.values()), dtype=np.float64)
+        self.at = np.fromiter((position[k] for p in parts for k in p), dtype=np.int64)
+        self.bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+        # the stacked (vectors.stack) layout: each part's keys ascending, parts apart
+        unit_keys = [np.fromiter(p.keys(), dtype=np.uint32, count=len(p)) for p in parts]
+        orders = [np.argsort(k, kind="stable") for k in unit_keys]
+        self.sorted_keys = [k[o] for k, o in zip(unit_keys, orders, strict=True)]
+        self.to_stacked = np.concatenate([o + lo for o, lo in zip(orders, self.bounds, strict=False)])
+        self.stacked_keys = stack([TermVector(k, np.zeros(len(k), np.float32)) for k in self.sorted_keys]).keys
         self.leaders = leading(feats.entities)
         self.words = by_word(feats.entities)
         self.entity_idf_keys = list(dict.fromkeys((*feats.entities, *feats.entity_kinds)))
@@ -114,19 +104,7 @@ class ArticleBasis:
         self.entity_keys = [*feats.entities, *(k for k in feats.entity_kinds if k not in feats.entities)]
         column = {k: i for i, k in enumerate(self.entity_keys)}
         self.kind_keys = {kind: [k for k, v in feats.entity_kinds.items() if v == kind] for kind in KINDS}
-        self.kind_cols = [np.array([column[k] for k in self.kind_keys[kind]], dtype=np.int64) for kind in KINDS]
-
-
-def _unit(part: _Part, idf: FloatArray) -> TermVector:
-    """``TermVector.from_mapping(unit_vector(vec, idf))``: the same products, the squares summed
-    left to right in the mapping's order, the same square root and quotients."""
-    if not len(part.tf):
-        return TermVector.empty()
-    weighted = part.tf * idf[part.at]
-    norm = math.sqrt(float(np.cumsum(weighted * weighted)[-1]))
-    if not norm:
-        return TermVector.empty()
-    return TermVector(part.sorted_keys, (weighted / norm).astype(np.float32)[part.order])
+        self.kind_cols = [[column[k] for k in self.kind_keys[kind]] for kind in KINDS]
 
 
 class ArticleView:
@@ -143,14 +121,7 @@ class ArticleView:
         b = basis if basis is not None and basis.feats is feats else ArticleBasis(feats)
         self.basis = b
         self.feats = feats
-        # the smoothed idf of DocFreq.idfs, its logarithm taken once per distinct count
-        counts = np.fromiter(map(term_df.counts.get, b.keys, repeat(0)), dtype=np.int64, count=len(b.keys))
-        distinct, inverse = np.unique(counts, return_inverse=True)
-        n1, log = term_df.n_docs + 1, math.log
-        idf = np.array([log(n1 / (c + 1)) + 1.0 for c in distinct.tolist()], dtype=np.float64)[inverse]
-        self.term_idf = dict(zip(b.keys, idf.tolist(), strict=True))
-        self.terms, self.title, self.lead = (_unit(p, idf) for p in b.parts)
-        self.vectors = stack((self.terms, self.title, self.lead))
+        self._unit_vectors(b, term_df)
         ent_idf = {k: entity_idf(k) for k in b.entity_idf_keys}
         self.entities = unit_vector(feats.entities, ent_idf.__getitem__)
         self.index_terms: list[int] | None = None  # its postings keys, once ranked (store.py)
@@ -158,13 +129,42 @@ class ArticleView:
         self.words = b.words
         self.kind_idf = {kind: [(k, ent_idf[k]) for k in keys] for kind, keys in b.kind_keys.items()}
         self.entity_keys = b.entity_keys
-        self.entity_weights = np.fromiter(self.entities.values(), dtype=np.float64, count=len(self.entities))
-        # per kind: its columns, idf weights and their total (summed left to right, as the share's
-        # denominator always was)
-        self.kind_columns = [
-            (cols, np.array([w for _, w in pairs], dtype=np.float64), sum(w for _, w in pairs))
-            for cols, pairs in zip(b.kind_cols, self.kind_idf.values(), strict=True)
-        ]
+        # the weights the pair features sum over the event's share of the article's names: row 0
+        # the article's unit entity weights (entity_link), rows 1-3 each kind's idf weights in its
+        # columns (the *_found shares), 0 elsewhere; and each kind's total, summed left to right
+        weights = np.zeros((1 + len(KINDS), len(b.entity_keys)), dtype=np.float64)
+        weights[0, : len(self.entities)] = list(self.entities.values())
+        self.kind_totals: list[float] = []
+        for row, (cols, pairs) in enumerate(zip(b.kind_cols, self.kind_idf.values(), strict=True), 1):
+            weights[row, cols] = [w for _, w in pairs]
+            self.kind_totals.append(sum(w for _, w in pairs))
+        self.entity_sum_weights = weights
+
+    def _unit_vectors(self, b: ArticleBasis, term_df: DocFreq[int]) -> None:
+        """The text, headline and lead vectors: ``TermVector.from_mapping(unit_vector(part, idf))``
+        for each, by the same products, the squares summed left to right in the mapping's order,
+        the same square root and quotients."""
+        # DocFreq.idfs, with the logarithm taken once per distinct count
+        counts = list(map(term_df.counts.get, b.keys, repeat(0)))
+        n1, log = term_df.n_docs + 1, math.log
+        by_count = {c: log(n1 / (c + 1)) + 1.0 for c in set(counts)}
+        idf = list(map(by_count.__getitem__, counts))
+        self.term_idf = dict(zip(b.keys, idf, strict=True))
+        weighted = b.tf * np.array(idf, dtype=np.float64)[b.at]
+        squares = weighted * weighted
+        unit = np.empty(len(weighted), dtype=np.float64)
+        for lo, hi in pairwise(b.bounds):
+            if hi > lo:
+                norm = math.sqrt(float(np.cumsum(squares[lo:hi])[-1]))
+                unit[lo:hi] = weighted[lo:hi] / norm if norm else math.nan
+        vals = unit.astype(np.float32)[b.to_stacked]
+        parts = [TermVector(k, vals[lo:hi]) for k, (lo, hi) in zip(b.sorted_keys, pairwise(b.bounds), strict=True)]
+        if np.isnan(vals).any():  # a zero vector is empty, as unit_vector makes it (cannot happen: idf >= 1)
+            parts = [p if not np.isnan(p.vals).any() else TermVector.empty() for p in parts]
+            self.vectors = stack(parts)
+        else:
+            self.vectors = Stacked(b.stacked_keys, vals.astype(np.float64), np.diff(b.bounds))
+        self.terms, self.title, self.lead = parts
 
 
 @dataclass(frozen=True, slots=True)
