@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +20,7 @@ from services.deduplicator.features import ArticleFeatures
 from services.deduplicator.state import EventState
 from services.deduplicator.vectors import stacked_dots
 from services.deduplicator.views import KINDS as _KINDS
-from services.deduplicator.views import ArticleView, EventSummary, summary, unit_vector
+from services.deduplicator.views import ArticleView, EventSummary, month_key, summary, unit_vector
 from services.deduplicator.views import by_word as _by_word
 from services.deduplicator.views import leading as _leading
 from services.deduplicator.views import name_tokens as _name_tokens
@@ -28,8 +29,6 @@ __all__ = ["FEATURE_NAMES", "N_FEATURES", "ArticleView", "pair_matrix", "timing_
 
 FloatArray = npt.NDArray[np.float64]
 
-_DAY = {"minute", "hour", "day"}
-_MONTH = _DAY | {"week", "month"}
 _MINOR_SHARE = 0.5  # below this share of the other side's heaviest, a name is only mentioned in passing
 
 #: The columns of the pair matrix, in order; the model file lists them too and loading checks
@@ -98,15 +97,19 @@ def _days(since: datetime | None, when: datetime, published: bool) -> float:
 
 def _date_features(f: ArticleFeatures, ev: EventState, s: EventSummary | None = None) -> tuple[float, float, float]:
     """Day gap to the nearest well-supported day, month conflict, weekday gap (-1 = unknown)."""
-    gap = month = wday = -1.0
-    s = s or summary(ev)
-    if f.day_date is not None and s.days:
-        gap = math.log1p(min(abs((f.day_date - d).days) for d in s.days))
-    if f.event_date is not None and f.date_precision in _MONTH and s.top_month is not None:
-        month = float(s.top_month != f"{f.event_date.year:04d}-{f.event_date.month:02d}")
-    if f.weekday is not None and s.weekdays:
-        wday = float(min(min(g, 7 - g) for g in (abs(f.weekday - d) % 7 for d in s.weekdays)))
-    return gap, month, wday
+    return _date_gaps(f.day_date, month_key(f), f.weekday, s or summary(ev))
+
+
+def _date_gaps(day: date | None, month: str | None, weekday: int | None, s: EventSummary) -> tuple[float, float, float]:
+    """The date columns from the article's day, month ("YYYY-MM") and weekday, each None when unknown."""
+    gap = conflict = wday = -1.0
+    if day is not None and s.days:
+        gap = math.log1p(min(abs((day - d).days) for d in s.days))
+    if month is not None and s.top_month is not None:
+        conflict = float(s.top_month != month)
+    if weekday is not None and s.weekdays:
+        wday = float(min(min(g, 7 - g) for g in (abs(weekday - d) % 7 for d in s.weekdays)))
+    return gap, conflict, wday
 
 
 def _share_in(keys: list[str], other: tuple[dict[str, float], float]) -> float:
@@ -116,6 +119,15 @@ def _share_in(keys: list[str], other: tuple[dict[str, float], float]) -> float:
     if not keys or top <= 0:
         return -1.0
     return min(max((by_word.get(w, 0.0) for w in _name_tokens(k)), default=0.0) for k in keys) / top
+
+
+def _share(tokens: list[tuple[str, ...]], other: tuple[dict[str, float], float]) -> float:
+    """:func:`_share_in` of the leaders whose name words are ``tokens`` (views.leader_tokens)."""
+    by_word, top = other
+    if not tokens or top <= 0:
+        return -1.0
+    get = by_word.get
+    return min(max(map(get, words, repeat(0.0)), default=0.0) for words in tokens) / top
 
 
 def participants_differ(mine: Mapping[str, float], theirs: Mapping[str, float]) -> bool:
@@ -167,15 +179,15 @@ def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[floa
     """The per-event scalars :func:`pair_rows` needs (n, n^0.75, the text vector's length, has a
     headline, n_titled^0.75, has names) and the columns leaders_differ to phrase_overlap."""
     f = view.feats
-    share = _share_in(view.leaders, s.words) if ev.participants else -1.0
+    share = _share(view.leader_tokens, s.words) if ev.participants else -1.0
     if f.entities and ev.participants:
-        b = s.leaders
-        differ = bool(view.leaders and b) and 0 <= share < _MINOR_SHARE and 0 <= _share_in(b, view.words) < _MINOR_SHARE
+        b = s.leader_tokens
+        differ = bool(view.leaders and b) and 0 <= share < _MINOR_SHARE and 0 <= _share(b, view.words) < _MINOR_SHARE
         leaders = float(differ)
     else:
         leaders = -1.0
     shared = len(f.numbers & ev.numbers.keys())
-    gap, month, wday = _date_features(f, ev, s)
+    gap, month, wday = _date_gaps(f.day_date, view.month_key, f.weekday, s)
     return (
         max(1, ev.n_content),
         s.n_075,

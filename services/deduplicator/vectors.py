@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-_PART = 1 << 32  # keys are uint32: part i of a stack lives in [i * 2**32, (i + 1) * 2**32)
+PART = 1 << 32  # keys are uint32: part i of a stack lives in [i * 2**32, (i + 1) * 2**32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class Stacked:
 
 
 def stack(vectors: Sequence[TermVector]) -> Stacked:
-    keys = [v.keys.astype(np.int64) + i * _PART for i, v in enumerate(vectors)]
+    keys = [v.keys.astype(np.int64) + i * PART for i, v in enumerate(vectors)]
     return Stacked(
         np.concatenate(keys),
         np.concatenate([v.vals for v in vectors]).astype(np.float64),

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from typing import TypeVar
 
 import numpy as np
@@ -31,13 +31,14 @@ import numpy.typing as npt
 from services.deduplicator.features import ArticleFeatures
 from services.deduplicator.index import DocFreq
 from services.deduplicator.state import EventState
-from services.deduplicator.vectors import Stacked, TermVector, norms, stack
+from services.deduplicator.vectors import PART, Stacked, TermVector, norms, stack
 
 K = TypeVar("K", int, str)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 KINDS = ("person", "org", "place")
+_MONTH = frozenset({"minute", "hour", "day", "week", "month"})  # date precisions that name the month
 _LEADING_SHARE = 0.8  # a participant weighing this share of the heaviest one leads
 _SUPPORT_SHARE = 0.25  # an event's days holding this share of its top day's votes are its days
 
@@ -61,6 +62,10 @@ def leading(weights: Mapping[str, float]) -> list[str]:
     return [e for e, w in parts.items() if top > 0 and w >= _LEADING_SHARE * top]
 
 
+def leader_tokens(leaders: list[str]) -> list[tuple[str, ...]]:
+    return [tuple(name_tokens(k)) for k in leaders]
+
+
 def by_word(weights: Mapping[str, float]) -> tuple[dict[str, float], float]:
     """Each name word's heaviest weight, and the heaviest weight overall."""
     words: dict[str, float] = {}
@@ -69,6 +74,13 @@ def by_word(weights: Mapping[str, float]) -> tuple[dict[str, float], float]:
             if weight > words.get(word, 0.0):
                 words[word] = weight
     return words, max(weights.values(), default=0.0)
+
+
+def month_key(f: ArticleFeatures) -> str | None:
+    """The article's event month ("YYYY-MM") when its date is known to the month."""
+    if f.event_date is None or f.date_precision not in _MONTH:
+        return None
+    return f"{f.event_date.year:04d}-{f.event_date.month:02d}"
 
 
 def supported(votes: Mapping[str, float]) -> list[str]:
@@ -82,22 +94,26 @@ class ArticleBasis:
     def __init__(self, feats: ArticleFeatures) -> None:
         self.feats = feats
         # every term key once, in first-seen order: the idf is looked up once per key
-        self.keys = list(dict.fromkeys((*feats.terms, *feats.title_terms, *feats.lead_terms)))
-        position = {k: i for i, k in enumerate(self.keys)}
         parts = (feats.terms, feats.title_terms, feats.lead_terms)
+        all_keys = list(chain(*parts))
+        self.keys = list(dict.fromkeys(all_keys))
+        position = {k: i for i, k in enumerate(self.keys)}
         # the three parts' term frequencies end to end, each in its mapping's order, with each
         # key's position in ``keys``; ``bounds`` delimit the parts
-        self.tf = np.fromiter((v for p in parts for v in p.values()), dtype=np.float64)
-        self.at = np.fromiter((position[k] for p in parts for k in p), dtype=np.int64)
-        self.bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+        n = len(all_keys)
+        self.tf = np.fromiter(chain(*(p.values() for p in parts)), dtype=np.float64, count=n)
+        self.at = np.fromiter(map(position.__getitem__, all_keys), dtype=np.int64, count=n)
+        self.bounds = [0, len(parts[0]), len(parts[0]) + len(parts[1]), n]
         # the stacked (vectors.stack) layout: each part's keys ascending, parts apart
-        unit_keys = [np.fromiter(p.keys(), dtype=np.uint32, count=len(p)) for p in parts]
-        orders = [np.argsort(k, kind="stable") for k in unit_keys]
-        self.sorted_keys = [k[o] for k, o in zip(unit_keys, orders, strict=True)]
+        keys = np.fromiter(all_keys, dtype=np.uint32, count=n)
+        orders = [np.argsort(keys[lo:hi], kind="stable") for lo, hi in pairwise(self.bounds)]
+        self.sorted_keys = [keys[lo:hi][o] for (lo, hi), o in zip(pairwise(self.bounds), orders, strict=True)]
         self.to_stacked = np.concatenate([o + lo for o, lo in zip(orders, self.bounds, strict=False)])
-        self.stacked_keys = stack([TermVector(k, np.zeros(len(k), np.float32)) for k in self.sorted_keys]).keys
+        self.stacked_keys = np.concatenate([k.astype(np.int64) + i * PART for i, k in enumerate(self.sorted_keys)])
         self.leaders = leading(feats.entities)
+        self.leader_tokens = leader_tokens(self.leaders)
         self.words = by_word(feats.entities)
+        self.month_key = month_key(feats)
         self.entity_idf_keys = list(dict.fromkeys((*feats.entities, *feats.entity_kinds)))
         # the names looked up in each candidate event (pairs.pair_rows): the weighted ones first,
         # in order, then names with a kind but no weight; per kind, its names' columns
@@ -126,7 +142,9 @@ class ArticleView:
         self.entities = unit_vector(feats.entities, ent_idf.__getitem__)
         self.index_terms: list[int] | None = None  # its postings keys, once ranked (store.py)
         self.leaders = b.leaders
+        self.leader_tokens = b.leader_tokens
         self.words = b.words
+        self.month_key = b.month_key
         self.kind_idf = {kind: [(k, ent_idf[k]) for k in keys] for kind, keys in b.kind_keys.items()}
         self.entity_keys = b.entity_keys
         # the weights the pair features sum over the event's share of the article's names: row 0
@@ -175,6 +193,7 @@ class EventSummary:
     fields read here); an event is scored against many articles between two changes."""
 
     leaders: list[str]
+    leader_tokens: list[tuple[str, ...]]  # each leader's name words
     words: tuple[dict[str, float], float]
     vectors: Stacked  # text, headline, lead
     norm: float  # length of the text vector
@@ -193,8 +212,10 @@ def summary(ev: EventState) -> EventSummary:
         return cached
     n = max(1, ev.n_content)
     month = max(ev.month_votes.items(), key=lambda kv: (kv[1], kv[0]))[0] if ev.month_votes else None
+    leaders = leading(ev.participants)
     made = EventSummary(
-        leaders=leading(ev.participants),
+        leaders=leaders,
+        leader_tokens=leader_tokens(leaders),
         words=by_word(ev.participants),
         vectors=stack((ev.terms, ev.title_terms, ev.lead_terms)),
         norm=float(norms([ev.terms])[0]),
