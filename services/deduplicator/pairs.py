@@ -150,17 +150,16 @@ def _links(dot: FloatArray, n_075: FloatArray) -> FloatArray:
 
 
 def _entity_columns(
-    view: ArticleView, events: Sequence[EventState], n_075: FloatArray, named: npt.NDArray[np.bool_]
+    view: ArticleView, names: list[list[float]], n_075: FloatArray, named: npt.NDArray[np.bool_]
 ) -> FloatArray:
-    """entity_link and the three ``*_found`` columns. The event's weight of each of the article's
-    names is looked up once; the sums run left to right over the article's names as the plain
-    Python sums did (``cumsum``; the names a sum skipped add 0), so every value is the same."""
-    out = np.full((len(events), 1 + len(_KINDS)), -1.0)
-    keys = view.entity_keys
-    if not keys:
+    """entity_link and the three ``*_found`` columns from ``names``: each candidate event's weight
+    of each of the article's names (nan where it has none). The sums run left to right over the
+    article's names as the plain Python sums did (``cumsum``; the names a sum skipped add 0), so
+    every value is the same."""
+    out = np.full((len(names), 1 + len(_KINDS)), -1.0)
+    if not view.entity_keys:
         return out
-    nan = math.nan
-    w = np.array([[ev.entities.get(k, nan) for k in keys] for ev in events], dtype=np.float64)
+    w = np.array(names, dtype=np.float64)
     found = ~np.isnan(w)
     weights = view.entity_sum_weights
     terms = np.empty((len(weights), *w.shape), dtype=np.float64)
@@ -215,7 +214,23 @@ def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[in
     candidate, zero-padded to :data:`N_FEATURES`. Each column is the arithmetic of the one-row
     formula it replaced (``_link`` and the like), element by element: the same floats."""
     sums = [summary(ev) for ev in events]
-    per_event = np.array([_event_row(view, ev, s) for ev, s in zip(events, sums, strict=True)], dtype=np.float64)
+    cache = view.basis.pairs
+    rows, names = [], []
+    for ev, s in zip(events, sums, strict=True):
+        hit = cache.get(ev.event_id)
+        if hit is None or hit[0] is not s or hit[1] != ev.first_published or hit[2] != ev.last_published:
+            nan = math.nan
+            hit = (
+                s,
+                ev.first_published,
+                ev.last_published,
+                _event_row(view, ev, s),
+                [ev.entities.get(k, nan) for k in view.entity_keys],
+            )
+            cache[ev.event_id] = hit
+        rows.append(hit[3])
+        names.append(hit[4])
+    per_event = np.array(rows, dtype=np.float64)
     n, n_075, norm, titled, titled_075, named = per_event[:, :6].T
     dots = stacked_dots(view.vectors, [s.vectors for s in sums])
     dot = dots[:, 0]
@@ -226,7 +241,7 @@ def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[in
         out[:, 2] = np.where(norm != 0.0, np.maximum(0.0, dot / norm), 0.0)
     out[:, 3] = np.where(titled > 0, _links(dots[:, 1], titled_075), -1.0) if len(view.title) else -1.0
     out[:, 4] = _links(dots[:, 2], n_075) if len(view.lead) else -1.0
-    out[:, 5:9] = _entity_columns(view, events, n_075, named > 0)
+    out[:, 5:9] = _entity_columns(view, names, n_075, named > 0)
     out[:, 9:21] = per_event[:, 6:]
     out[:, 21] = hits
     return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +104,7 @@ class ArticleBasis:
         self.tf = np.fromiter(chain(*(p.values() for p in parts)), dtype=np.float64, count=n)
         self.at = np.fromiter(map(position.__getitem__, all_keys), dtype=np.int64, count=n)
         self.bounds = [0, len(parts[0]), len(parts[0]) + len(parts[1]), n]
+        self.lens = np.diff(self.bounds)
         # the stacked (vectors.stack) layout: each part's keys ascending, parts apart
         keys = np.fromiter(all_keys, dtype=np.uint32, count=n)
         orders = [np.argsort(keys[lo:hi], kind="stable") for lo, hi in pairwise(self.bounds)]
@@ -121,6 +122,10 @@ class ArticleBasis:
         column = {k: i for i, k in enumerate(self.entity_keys)}
         self.kind_keys = {kind: [k for k, v in feats.entity_kinds.items() if v == kind] for kind in KINDS}
         self.kind_cols = [[column[k] for k in self.kind_keys[kind]] for kind in KINDS]
+        # pairs.pair_rows' columns that depend on this article and one event only, by event id,
+        # with what they were computed from (the event's summary and publication span): a
+        # founder's re-checks reuse them while the event has not changed
+        self.pairs: dict[str, tuple[Any, ...]] = {}
 
 
 class ArticleView:
@@ -171,17 +176,20 @@ class ArticleView:
         weighted = b.tf * np.array(idf, dtype=np.float64)[b.at]
         squares = weighted * weighted
         unit = np.empty(len(weighted), dtype=np.float64)
-        for lo, hi in pairwise(b.bounds):
+        zero = []
+        for i, (lo, hi) in enumerate(pairwise(b.bounds)):
             if hi > lo:
                 norm = math.sqrt(float(np.cumsum(squares[lo:hi])[-1]))
-                unit[lo:hi] = weighted[lo:hi] / norm if norm else math.nan
+                unit[lo:hi] = weighted[lo:hi] / norm if norm else 0.0
+                if not norm:
+                    zero.append(i)
         vals = unit.astype(np.float32)[b.to_stacked]
         parts = [TermVector(k, vals[lo:hi]) for k, (lo, hi) in zip(b.sorted_keys, pairwise(b.bounds), strict=True)]
-        if np.isnan(vals).any():  # a zero vector is empty, as unit_vector makes it (cannot happen: idf >= 1)
-            parts = [p if not np.isnan(p.vals).any() else TermVector.empty() for p in parts]
+        if zero:  # a zero vector is empty, as unit_vector makes it (cannot happen: every idf is >= 1)
+            parts = [TermVector.empty() if i in zero else p for i, p in enumerate(parts)]
             self.vectors = stack(parts)
         else:
-            self.vectors = Stacked(b.stacked_keys, vals.astype(np.float64), np.diff(b.bounds))
+            self.vectors = Stacked(b.stacked_keys, vals.astype(np.float64), b.lens)
         self.terms, self.title, self.lead = parts
 
 
