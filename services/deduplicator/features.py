@@ -60,6 +60,13 @@ def normalise_text(text: str) -> str:
     return " ".join(_WORD.findall(folded))
 
 
+@lru_cache(maxsize=1 << 16)
+def _short_text_key(text: str) -> str:
+    """:func:`normalise_text` of a key phrase or a date mention: short strings that recur across
+    articles, so their normal form is remembered."""
+    return normalise_text(text)
+
+
 def _stem(token: str) -> str:
     """A deliberately light stemmer: plural and possessive endings only."""
     if token.endswith("'s"):
@@ -215,7 +222,7 @@ def event_weekday(article: EnrichedArticle) -> int | None:
     if ed is not None and ed.precision.value in _DAY_PRECISIONS and reliable_event_date(article):
         return ed.date.weekday()
     for mention in sorted(article.temporals, key=lambda t: t.start):
-        words = set(normalise_text(mention.text).split(" "))
+        words = set(_short_text_key(mention.text).split(" "))
         for i, name in enumerate(_WEEKDAYS):
             if name in words:
                 return i
@@ -346,7 +353,7 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
             entities[key] = weight
             kinds[key] = _kind(ent.id)
 
-    phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
+    phrases = frozenset(p for p in map(_short_text_key, article.key_phrases[:40]) if p)
     # an unanchored date (resolved against the fetch time of an undated article) can be off by
     # days or years, so it must not veto a join: its weekday (below) is what survives of it
     ed = article.event_date if reliable_event_date(article) else None

@@ -197,10 +197,17 @@ class Deduplicator:
 
     def score(self, feats: ArticleFeatures, exclude: str | None = None) -> Scored:
         """The candidate events with their probabilities, most probable first (ties: older first)."""
+        return self._score(*self._candidates(feats, exclude))
+
+    def _candidates(
+        self, feats: ArticleFeatures, exclude: str | None
+    ) -> tuple[ArticleView, list[tuple[EventState, int]]]:
         store = self._store
         founder = self._founders.get(feats.article_id)
         view = ArticleView(feats, store.term_df, store.entity_df.idf, founder[2] if founder is not None else None)
-        cands = [(ev, n) for ev, n in store.candidates(view) if ev.event_id != exclude]
+        return view, [(ev, n) for ev, n in store.candidates(view) if ev.event_id != exclude]
+
+    def _score(self, view: ArticleView, cands: list[tuple[EventState, int]]) -> Scored:
         kept, x = pair_matrix(view, [ev for ev, _ in cands], [n for _, n in cands])
         events = [cands[i][0] for i in kept]
         p = self.model.proba(x)
@@ -257,7 +264,10 @@ class Deduplicator:
             st = store.articles.get(feats.article_id)
             if st is None or st.event_id != other.event_id or st.version != feats.version:
                 continue
-            scored = self.score(feats, exclude=other.event_id)
+            view, cands = self._candidates(feats, exclude=other.event_id)
+            if all(ev is not grown for ev, _ in cands):
+                continue  # the grown event cannot be its most probable one: nothing to score
+            scored = self._score(view, cands)
             if scored.events and scored.events[0] is grown and scored.p[0] >= self.model.join_threshold:
                 self._founders.pop(feats.article_id, None)
                 self._fold_founder(article, st, other, grown, float(scored.p[0]))

@@ -167,11 +167,8 @@ class ArticleView:
         """The text, headline and lead vectors: ``TermVector.from_mapping(unit_vector(part, idf))``
         for each, by the same products, the squares summed left to right in the mapping's order,
         the same square root and quotients."""
-        # DocFreq.idfs, with the logarithm taken once per distinct count
         counts = list(map(term_df.counts.get, b.keys, repeat(0)))
-        n1, log = term_df.n_docs + 1, math.log
-        by_count = {c: log(n1 / (c + 1)) + 1.0 for c in set(counts)}
-        idf = list(map(by_count.__getitem__, counts))
+        idf = term_df.idf_of_counts(counts)
         self.term_idf = dict(zip(b.keys, idf, strict=True))
         weighted = b.tf * np.array(idf, dtype=np.float64)[b.at]
         squares = weighted * weighted
