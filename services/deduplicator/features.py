@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -175,7 +176,7 @@ class ArticleFeatures:
 
 def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple[UInt32Array, int]:
     """MinHash signature of the set of word ``shingle_size``-grams, and that set's size."""
-    hashes = np.fromiter((token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    hashes = np.fromiter(map(token_hash, tokens), dtype=np.uint64, count=len(tokens))
     k = min(shingle_size, len(hashes))
     if k == 0:
         return np.full(perms, 0xFFFFFFFF, dtype=np.uint32), 0
@@ -291,15 +292,17 @@ _LEAD_WORDS = 60  # about the first two sentences: who, where, when
 
 
 @lru_cache(maxsize=1 << 18)
-def _term_hash(token: str) -> int:
-    """The hash of a token's stem; -1 for single letters and stop words, which are not terms."""
+def _term_bucket(token: str, buckets: int) -> int:
+    """The hashed bucket of a token's stem; -1 for single letters and stop words (not terms)."""
     if len(token) <= 1 or token in _STOP:
         return -1
-    return token_hash(_stem(token))
+    return token_hash(_stem(token)) % buckets
 
 
 def _term_counts(tokens: Iterable[str], buckets: int) -> Counter[int]:
-    return Counter(h % buckets for h in map(_term_hash, tokens) if h >= 0)
+    counts = Counter(map(_term_bucket, tokens, repeat(buckets)))
+    counts.pop(-1, None)
+    return counts
 
 
 def _sublinear(counts: Counter[int], keep: int) -> dict[int, float]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
+from itertools import chain
 
 import numpy as np
 
@@ -51,11 +52,10 @@ class Retriever:
         ``max_candidates``), then the most recent few sharing one key (``single_key_candidates``):
         one shared word or name is weak evidence, and a big window has many such events, so they
         are capped apart. Each with the number of keys it shares."""
-        hits: Counter[str] = Counter()
-        read = 0
-        for lst in [self._entities.get(e) for e in feats.entities] + [self._terms.get(t) for t in index_terms]:
-            read += len(lst)
-            hits.update(reversed(lst))  # newest first: ties go to recent events
+        lists = [self._entities.get(e) for e in feats.entities] + [self._terms.get(t) for t in index_terms]
+        read = sum(map(len, lists))
+        # each list newest first: ties go to recent events (Counter keeps first-seen order)
+        hits: Counter[str] = Counter(chain.from_iterable(map(reversed, lists)))
         cfg = self.cfg
         multi = [(e, n) for e, n in hits.most_common(2 * cfg.max_candidates) if n >= 2 and e in events]
         single: list[tuple[str, int]] = []
