@@ -145,8 +145,8 @@ def _differ(
 
 def _links(dot: FloatArray, n_075: FloatArray) -> FloatArray:
     """:func:`_link` of each candidate (the same arithmetic, so the same floats)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(dot > 0.0, np.minimum(1.0, dot / n_075), 0.0)
+    positive = n_075 > 0.0  # (n = 0 only for a headline-less event, whose column the caller sets to -1)
+    return np.where((dot > 0.0) & positive, np.minimum(1.0, dot / np.where(positive, n_075, 1.0)), 0.0)
 
 
 def _entity_columns(
@@ -237,8 +237,8 @@ def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[in
     out = np.zeros((len(events), N_FEATURES), dtype=np.float64)
     out[:, 0] = _links(dot, n_075)
     out[:, 1] = np.maximum(0.0, dot / n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[:, 2] = np.where(norm != 0.0, np.maximum(0.0, dot / norm), 0.0)
+    nonzero = norm != 0.0
+    out[:, 2] = np.where(nonzero, np.maximum(0.0, dot / np.where(nonzero, norm, 1.0)), 0.0)
     out[:, 3] = np.where(titled > 0, _links(dots[:, 1], titled_075), -1.0) if len(view.title) else -1.0
     out[:, 4] = _links(dots[:, 2], n_075) if len(view.lead) else -1.0
     out[:, 5:9] = _entity_columns(view, names, n_075, named > 0)
