@@ -54,7 +54,7 @@ def stacked_dots(mine: Stacked, others: Sequence[Stacked]) -> npt.NDArray[np.flo
     idx[idx >= len(mine.keys)] = 0
     prod = np.where(mine.keys[idx] == keys, vals * mine.vals[idx], 0.0)
     bins = np.repeat(np.arange(len(out)), np.concatenate([o.lens for o in others]))
-    sums: npt.NDArray[np.float64] = np.bincount(bins, weights=prod, minlength=len(out))
+    sums = np.bincount(bins, weights=prod, minlength=len(out)).astype(np.float64, copy=False)
     return sums.reshape(len(others), parts)
 
 
