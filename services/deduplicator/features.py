@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -58,6 +59,13 @@ def normalise_text(text: str) -> str:
     """Unicode-fold, lowercase, and keep words only, so whitespace/punctuation edits do not matter."""
     folded = unicodedata.normalize("NFKC", text).lower()
     return " ".join(_WORD.findall(folded))
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_text_key(text: str) -> str:
+    """:func:`normalise_text` of a key phrase or a date mention: short strings that recur across
+    articles, so their normal form is remembered."""
+    return normalise_text(text)
 
 
 def _stem(token: str) -> str:
@@ -168,7 +176,7 @@ class ArticleFeatures:
 
 def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple[UInt32Array, int]:
     """MinHash signature of the set of word ``shingle_size``-grams, and that set's size."""
-    hashes = np.fromiter((token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    hashes = np.fromiter(map(token_hash, tokens), dtype=np.uint64, count=len(tokens))
     k = min(shingle_size, len(hashes))
     if k == 0:
         return np.full(perms, 0xFFFFFFFF, dtype=np.uint32), 0
@@ -179,8 +187,16 @@ def minhash_signature(tokens: list[str], shingle_size: int, perms: int) -> tuple
         combined = combined * mult + hashes[i : i + n]  # wraps modulo 2**64 on purpose
     shingles = np.unique((combined >> np.uint64(32)) ^ (combined & _MASK32))
     a, b = _permutations(perms)
-    permuted = (np.outer(shingles, a) + b) % _MERSENNE  # a, x < 2**32 so no overflow
+    permuted = _mod_mersenne(np.outer(shingles, a) + b)  # a, x < 2**32 so no overflow
     return (permuted & _MASK32).min(axis=0).astype(np.uint32), len(shingles)
+
+
+def _mod_mersenne(y: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``y % (2**61 - 1)`` without a division: 2**61 is 1 modulo the prime, so the high bits fold
+    onto the low ones; the sum is below twice the prime, so one conditional subtraction ends it."""
+    r = (y & _MERSENNE) + (y >> np.uint64(61))
+    r[r >= _MERSENNE] -= _MERSENNE
+    return r
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -207,7 +223,7 @@ def event_weekday(article: EnrichedArticle) -> int | None:
     if ed is not None and ed.precision.value in _DAY_PRECISIONS and reliable_event_date(article):
         return ed.date.weekday()
     for mention in sorted(article.temporals, key=lambda t: t.start):
-        words = set(normalise_text(mention.text).split(" "))
+        words = set(_short_text_key(mention.text).split(" "))
         for i, name in enumerate(_WEEKDAYS):
             if name in words:
                 return i
@@ -275,8 +291,18 @@ _NUMBER_WORDS = {
 _LEAD_WORDS = 60  # about the first two sentences: who, where, when
 
 
+@lru_cache(maxsize=1 << 18)
+def _term_bucket(token: str, buckets: int) -> int:
+    """The hashed bucket of a token's stem; -1 for single letters and stop words (not terms)."""
+    if len(token) <= 1 or token in _STOP:
+        return -1
+    return token_hash(_stem(token)) % buckets
+
+
 def _term_counts(tokens: Iterable[str], buckets: int) -> Counter[int]:
-    return Counter(token_hash(_stem(t)) % buckets for t in tokens if len(t) > 1 and t not in _STOP)
+    counts = Counter(map(_term_bucket, tokens, repeat(buckets)))
+    counts.pop(-1, None)
+    return counts
 
 
 def _sublinear(counts: Counter[int], keep: int) -> dict[int, float]:
@@ -288,7 +314,7 @@ def _numbers(tokens: list[str]) -> frozenset[str]:
     """The figures a text states (tolls, ages, counts), digits or number words; years are
     left out (they say when, which the date features compare)."""
     found: set[str] = set()
-    for tok in tokens:
+    for tok in set(tokens):  # a set of figures comes out: each distinct token is looked at once
         value = _NUMBER_WORDS.get(tok, tok)
         if value.isdigit() and len(value) <= 7 and not (len(value) == 4 and value[:2] in {"19", "20"}):
             found.add(value.lstrip("0") or "0")
@@ -330,7 +356,7 @@ def featurize(article: EnrichedArticle, config: DedupConfig | None = None) -> Ar
             entities[key] = weight
             kinds[key] = _kind(ent.id)
 
-    phrases = frozenset(p for p in (normalise_text(k) for k in article.key_phrases[:40]) if p)
+    phrases = frozenset(p for p in map(_short_text_key, article.key_phrases[:40]) if p)
     # an unanchored date (resolved against the fetch time of an undated article) can be off by
     # days or years, so it must not veto a join: its weekday (below) is what survives of it
     ed = article.event_date if reliable_event_date(article) else None

@@ -116,6 +116,10 @@ class DocFreq(Generic[K]):
     def __init__(self) -> None:
         self.counts: Counter[K] = Counter()
         self.n_docs = 0
+        # idf by document frequency for the current n_docs (idf_of_counts): the scorings of one
+        # assignment (the article, its merge on update, due re-checks) share most of them
+        self._by_count: dict[int, float] = {}
+        self._by_count_n = -1
 
     def add(self, keys: Iterable[K]) -> None:
         self.counts.update(keys)
@@ -134,6 +138,16 @@ class DocFreq(Generic[K]):
         """:meth:`idf` of many keys at once (the same values, without a call per key)."""
         get, n1, log = self.counts.get, self.n_docs + 1, math.log
         return {k: log(n1 / (get(k, 0) + 1)) + 1.0 for k in keys}
+
+    def idf_of_counts(self, counts: list[int]) -> list[float]:
+        """:meth:`idfs` of keys given their document frequencies (the same formula and values),
+        the logarithm taken once per distinct frequency."""
+        if self._by_count_n != self.n_docs:
+            self._by_count, self._by_count_n = {}, self.n_docs
+        table, n1, log = self._by_count, self.n_docs + 1, math.log
+        for c in set(counts).difference(table):
+            table[c] = log(n1 / (c + 1)) + 1.0
+        return list(map(table.__getitem__, counts))
 
     def idf(self, key: K) -> float:
         """Smoothed inverse document frequency; unseen keys get the highest value."""

@@ -35,10 +35,11 @@ from typing import Any
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures, featurize
 from services.deduplicator.model import EventModel
-from services.deduplicator.pairs import ArticleView, FloatArray, pair_matrix
+from services.deduplicator.pairs import FloatArray, pair_matrix
 from services.deduplicator.settings import configured_model
 from services.deduplicator.state import ArticleState, EventState, StoredDecision
 from services.deduplicator.store import EventStore
+from services.deduplicator.views import ArticleBasis, ArticleView
 from shared.contracts.articles import EnrichedArticle
 from shared.contracts.base import utcnow
 from shared.contracts.events import ArticleRole, DedupDecision, EventDecision
@@ -81,8 +82,9 @@ class Deduplicator:
         self._store = EventStore(self.config)
         # founders re-checked while alone: a heap of (due, arrival, round, article, features)
         self._pending: list[tuple[int, int, int, EnrichedArticle, ArticleFeatures]] = []
-        # the same founders by article id, for the merge on update
-        self._founders: dict[str, tuple[EnrichedArticle, ArticleFeatures]] = {}
+        # the same founders by article id, for the merge on update, with what their re-scoring
+        # can reuse (views.ArticleBasis)
+        self._founders: dict[str, tuple[EnrichedArticle, ArticleFeatures, ArticleBasis]] = {}
         self._assigned = 0
         self._reassigned: list[DedupDecision] = []
 
@@ -186,7 +188,8 @@ class Deduplicator:
             heapq.heappush(
                 self._pending, (self._assigned + self.config.recheck_after, self._assigned, 0, article, feats)
             )
-            self._founders[feats.article_id] = (article, feats)
+            basis = scored.view.basis if scored is not None and scored.view is not None else ArticleBasis(feats)
+            self._founders[feats.article_id] = (article, feats, basis)
         elif scored is not None and choice.event is not None:
             self._regrow(event, scored.events[1 : 1 + _REGROW_CANDIDATES])
         self._recheck_due()
@@ -194,12 +197,22 @@ class Deduplicator:
 
     def score(self, feats: ArticleFeatures, exclude: str | None = None) -> Scored:
         """The candidate events with their probabilities, most probable first (ties: older first)."""
-        view = self._store.view(feats)
-        cands = [(ev, n) for ev, n in self._store.candidates(view) if ev.event_id != exclude]
+        return self._score(*self._candidates(feats, exclude))
+
+    def _candidates(
+        self, feats: ArticleFeatures, exclude: str | None
+    ) -> tuple[ArticleView, list[tuple[EventState, int]]]:
+        store = self._store
+        founder = self._founders.get(feats.article_id)
+        view = ArticleView(feats, store.term_df, store.entity_df.idf, founder[2] if founder is not None else None)
+        return view, [(ev, n) for ev, n in store.candidates(view) if ev.event_id != exclude]
+
+    def _score(self, view: ArticleView, cands: list[tuple[EventState, int]]) -> Scored:
         kept, x = pair_matrix(view, [ev for ev, _ in cands], [n for _, n in cands])
         events = [cands[i][0] for i in kept]
         p = self.model.proba(x)
-        order = sorted(range(len(events)), key=lambda i: (-p[i], events[i].seq))
+        minus_p = (-p).tolist()
+        order = sorted(range(len(events)), key=lambda i: (minus_p[i], events[i].seq))
         return Scored([events[i] for i in order], x[order], p[order], view)
 
     def choose(self, feats: ArticleFeatures, scored: Scored) -> Choice:
@@ -247,11 +260,14 @@ class Deduplicator:
             founder = self._founders.get(other.article_ids[0])
             if founder is None:
                 continue
-            article, feats = founder
+            article, feats, _ = founder
             st = store.articles.get(feats.article_id)
             if st is None or st.event_id != other.event_id or st.version != feats.version:
                 continue
-            scored = self.score(feats, exclude=other.event_id)
+            view, cands = self._candidates(feats, exclude=other.event_id)
+            if all(ev is not grown for ev, _ in cands):
+                continue  # the grown event cannot be its most probable one: nothing to score
+            scored = self._score(view, cands)
             if scored.events and scored.events[0] is grown and scored.p[0] >= self.model.join_threshold:
                 self._founders.pop(feats.article_id, None)
                 self._fold_founder(article, st, other, grown, float(scored.p[0]))

@@ -9,28 +9,27 @@ one side cannot give (no headline, no date); the trees learn what that means.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from functools import lru_cache
-from typing import TypeVar
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 
 from services.deduplicator.features import ArticleFeatures
-from services.deduplicator.index import DocFreq
 from services.deduplicator.state import EventState
-from services.deduplicator.vectors import TermVector, norms
+from services.deduplicator.vectors import stacked_dots
+from services.deduplicator.views import KINDS as _KINDS
+from services.deduplicator.views import ArticleView, EventSummary, month_key, summary, unit_vector
+from services.deduplicator.views import by_word as _by_word
+from services.deduplicator.views import leading as _leading
+from services.deduplicator.views import name_tokens as _name_tokens
 
-K = TypeVar("K", int, str)
+__all__ = ["FEATURE_NAMES", "N_FEATURES", "ArticleView", "pair_matrix", "timing_conflicts", "unit_vector"]
+
 FloatArray = npt.NDArray[np.float64]
 
-_DAY = {"minute", "hour", "day"}
-_MONTH = _DAY | {"week", "month"}
-_KINDS = ("person", "org", "place")
-_LEADING_SHARE = 0.8  # a participant weighing this share of the heaviest one leads
 _MINOR_SHARE = 0.5  # below this share of the other side's heaviest, a name is only mentioned in passing
-_SUPPORT_SHARE = 0.25  # an event's days holding this share of its top day's votes are its days
 
 #: The columns of the pair matrix, in order; the model file lists them too and loading checks
 #: that they are the same.
@@ -86,40 +85,8 @@ _REL = {
 }
 
 
-def unit_vector(vec: Mapping[K, float], weight: Callable[[K], float]) -> dict[K, float]:
-    """``vec`` weighted by ``weight`` and scaled to unit length (empty stays empty)."""
-    weighted = {k: v * weight(k) for k, v in vec.items()}
-    norm = math.sqrt(sum(x * x for x in weighted.values()))
-    return {k: x / norm for k, x in weighted.items()} if norm else {}
-
-
-class ArticleView:
-    """The article's idf-weighted unit vectors, computed once and compared with every candidate."""
-
-    def __init__(self, feats: ArticleFeatures, term_df: DocFreq[int], entity_idf: Callable[[str], float]):
-        self.feats = feats
-        idf = term_df.idfs((*feats.terms, *feats.title_terms, *feats.lead_terms))
-        self.term_idf = idf
-        self.terms = TermVector.from_mapping(unit_vector(feats.terms, idf.__getitem__))
-        self.title = TermVector.from_mapping(unit_vector(feats.title_terms, idf.__getitem__))
-        self.lead = TermVector.from_mapping(unit_vector(feats.lead_terms, idf.__getitem__))
-        self.entities = unit_vector(feats.entities, entity_idf)
-        self.index_terms: list[int] | None = None  # its postings keys, once ranked (store.py)
-        self.leaders = _leading(feats.entities)
-        self.words = _by_word(feats.entities)
-        self.kind_idf: dict[str, list[tuple[str, float]]] = {k: [] for k in _KINDS}
-        for key, kind in feats.entity_kinds.items():
-            if kind in self.kind_idf:
-                self.kind_idf[kind].append((key, entity_idf(key)))
-
-
 def _link(dot: float, n: int) -> float:
     return 0.0 if n <= 0 or dot <= 0.0 else min(1.0, dot / n**0.75)
-
-
-def _supported(votes: Mapping[str, float]) -> list[str]:
-    top = max(votes.values(), default=0.0)
-    return [k for k, v in votes.items() if top > 0 and v >= _SUPPORT_SHARE * top]
 
 
 def _days(since: datetime | None, when: datetime, published: bool) -> float:
@@ -128,41 +95,21 @@ def _days(since: datetime | None, when: datetime, published: bool) -> float:
     return math.log1p(abs((when - since).total_seconds()) / 86400.0)
 
 
-def _date_features(f: ArticleFeatures, ev: EventState) -> tuple[float, float, float]:
+def _date_features(f: ArticleFeatures, ev: EventState, s: EventSummary | None = None) -> tuple[float, float, float]:
     """Day gap to the nearest well-supported day, month conflict, weekday gap (-1 = unknown)."""
-    gap = month = wday = -1.0
-    days = _supported(ev.day_votes) if f.day_date is not None else []
-    if f.event_date is not None and days:
-        gap = math.log1p(min(abs((f.event_date - date.fromisoformat(d)).days) for d in days))
-    if f.event_date is not None and f.date_precision in _MONTH and ev.month_votes:
-        top = max(ev.month_votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        month = float(top != f"{f.event_date.year:04d}-{f.event_date.month:02d}")
-    wdays = _supported(ev.weekday_votes) if f.weekday is not None else []
-    if f.weekday is not None and wdays:
-        wday = float(min(min(g, 7 - g) for g in (abs(f.weekday - int(d)) % 7 for d in wdays)))
-    return gap, month, wday
+    return _date_gaps(f.day_date, month_key(f), f.weekday, s or summary(ev))
 
 
-@lru_cache(maxsize=1 << 16)
-def _name_tokens(entity_id: str) -> frozenset[str]:
-    """The words of an entity key ("name:hasim-rahman" -> {"hasim", "rahman"})."""
-    return frozenset(t for t in entity_id.split(":", 1)[-1].split("-") if len(t) > 2)
-
-
-def _leading(weights: Mapping[str, float]) -> list[str]:
-    parts = {e: w for e, w in weights.items() if e.startswith(("name:", "person:", "org:", "place:"))}
-    top = max(parts.values(), default=0.0)
-    return [e for e, w in parts.items() if top > 0 and w >= _LEADING_SHARE * top]
-
-
-def _by_word(weights: Mapping[str, float]) -> tuple[dict[str, float], float]:
-    """Each name word's heaviest weight, and the heaviest weight overall."""
-    by_word: dict[str, float] = {}
-    for entity, weight in weights.items():
-        for word in _name_tokens(entity):
-            if weight > by_word.get(word, 0.0):
-                by_word[word] = weight
-    return by_word, max(weights.values(), default=0.0)
+def _date_gaps(day: date | None, month: str | None, weekday: int | None, s: EventSummary) -> tuple[float, float, float]:
+    """The date columns from the article's day, month ("YYYY-MM") and weekday, each None when unknown."""
+    gap = conflict = wday = -1.0
+    if day is not None and s.days:
+        gap = math.log1p(min(abs((day - d).days) for d in s.days))
+    if month is not None and s.top_month is not None:
+        conflict = float(s.top_month != month)
+    if weekday is not None and s.weekdays:
+        wday = float(min(min(g, 7 - g) for g in (abs(weekday - d) % 7 for d in s.weekdays)))
+    return gap, conflict, wday
 
 
 def _share_in(keys: list[str], other: tuple[dict[str, float], float]) -> float:
@@ -172,6 +119,15 @@ def _share_in(keys: list[str], other: tuple[dict[str, float], float]) -> float:
     if not keys or top <= 0:
         return -1.0
     return min(max((by_word.get(w, 0.0) for w in _name_tokens(k)), default=0.0) for k in keys) / top
+
+
+def _share(tokens: list[tuple[str, ...]], other: tuple[dict[str, float], float]) -> float:
+    """:func:`_share_in` of the leaders whose name words are ``tokens`` (views.leader_tokens)."""
+    by_word, top = other
+    if not tokens or top <= 0:
+        return -1.0
+    get = by_word.get
+    return min(max(map(get, words, repeat(0.0)), default=0.0) for words in tokens) / top
 
 
 def participants_differ(mine: Mapping[str, float], theirs: Mapping[str, float]) -> bool:
@@ -187,36 +143,59 @@ def _differ(
     return 0 <= _share_in(a, b_words) < _MINOR_SHARE and 0 <= _share_in(b, a_words) < _MINOR_SHARE
 
 
-def _found(pairs: list[tuple[str, float]], ev: EventState) -> float:
-    total = sum(w for _, w in pairs)
-    return sum(w for k, w in pairs if k in ev.entities) / total if total else -1.0
+def _links(dot: FloatArray, n_075: FloatArray) -> FloatArray:
+    """:func:`_link` of each candidate (the same arithmetic, so the same floats)."""
+    positive = n_075 > 0.0  # (n = 0 only for a headline-less event, whose column the caller sets to -1)
+    return np.where((dot > 0.0) & positive, np.minimum(1.0, dot / np.where(positive, n_075, 1.0)), 0.0)
 
 
-def pair_row(view: ArticleView, ev: EventState, hits: int, dots: tuple[float, float, float, float]) -> list[float]:
-    """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones);
-    ``dots``: the article's text, headline and lead vectors dotted with the event's, and the
-    length of the event's text vector (computed for all candidates at once by :func:`pair_matrix`)."""
+def _entity_columns(
+    view: ArticleView, names: list[list[float]], n_075: FloatArray, named: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """entity_link and the three ``*_found`` columns from ``names``: each candidate event's weight
+    of each of the article's names (nan where it has none). The sums run left to right over the
+    article's names as the plain Python sums did (``cumsum``; the names a sum skipped add 0), so
+    every value is the same."""
+    out = np.full((len(names), 1 + len(_KINDS)), -1.0)
+    if not view.entity_keys:
+        return out
+    w = np.array(names, dtype=np.float64)
+    found = ~np.isnan(w)
+    weights = view.entity_sum_weights
+    terms = np.empty((len(weights), *w.shape), dtype=np.float64)
+    terms[0] = np.where(found, w, 0.0) * weights[0]
+    terms[1:] = found * weights[1:, None, :]
+    sums = np.cumsum(terms, axis=2)[:, :, -1]
+    if view.entities:  # ``named``: the event has names
+        out[:, 0] = np.where(named, _links(sums[0], n_075), -1.0)
+    for j, total in enumerate(view.kind_totals, 1):
+        if total:
+            out[:, j] = sums[j] / total
+    return out
+
+
+def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[float, ...]:
+    """The per-event scalars :func:`pair_rows` needs (n, n^0.75, the text vector's length, has a
+    headline, n_titled^0.75, has names) and the columns leaders_differ to phrase_overlap."""
     f = view.feats
-    n = max(1, ev.n_content)
-    dot, title_dot, lead_dot, norm = dots
-    title = _link(title_dot, ev.n_titled) if len(view.title) and ev.n_titled else -1.0
-    ent_dot = sum(x * ev.entities.get(k, 0.0) for k, x in view.entities.items())
+    share = _share(view.leader_tokens, s.words) if ev.participants else -1.0
+    if f.entities and ev.participants:
+        b = s.leader_tokens
+        differ = bool(view.leaders and b) and 0 <= share < _MINOR_SHARE and 0 <= _share(b, view.words) < _MINOR_SHARE
+        leaders = float(differ)
+    else:
+        leaders = -1.0
     shared = len(f.numbers & ev.numbers.keys())
-    gap, month, wday = _date_features(f, ev)
-    top_type = ev.event_types.most_common(1)[0][0] if ev.event_types else "other"
-    if ev.participant_cache is None:  # reset whenever the participants change (events.py)
-        ev.participant_cache = (_leading(ev.participants), _by_word(ev.participants))
-    ev_leaders, ev_words = ev.participant_cache
-    return [
-        _link(dot, n),
-        max(0.0, dot / n),
-        max(0.0, dot / norm) if norm else 0.0,
-        title,
-        _link(lead_dot, n) if len(view.lead) else -1.0,
-        _link(ent_dot, n) if view.entities and ev.entities else -1.0,
-        *(_found(view.kind_idf[k], ev) for k in _KINDS),
-        float(_differ(view.leaders, view.words, ev_leaders, ev_words)) if f.entities and ev.participants else -1.0,
-        _share_in(view.leaders, ev_words) if ev.participants else -1.0,
+    gap, month, wday = _date_gaps(f.day_date, view.month_key, f.weekday, s)
+    return (
+        max(1, ev.n_content),
+        s.n_075,
+        s.norm,
+        ev.n_titled > 0,
+        s.titled_075,
+        bool(ev.entities),
+        leaders,
+        share,
         float(shared),
         shared / min(len(f.numbers), len(ev.numbers)) if f.numbers and ev.numbers else -1.0,
         _days(ev.first_published, f.stream_time, f.published),
@@ -224,13 +203,52 @@ def pair_row(view: ArticleView, ev: EventState, hits: int, dots: tuple[float, fl
         gap,
         month,
         wday,
-        -1.0 if "other" in (f.event_type, top_type) else float(f.event_type == top_type),
-        math.log1p(ev.n_content),
-        sum(1 for p in f.phrases if p in ev.phrases) / min(len(f.phrases), len(ev.phrases))
-        if f.phrases and ev.phrases
-        else -1.0,
-        float(hits),
-    ]
+        -1.0 if "other" in (f.event_type, s.top_type) else float(f.event_type == s.top_type),
+        s.size,
+        len(f.phrases & ev.phrases.keys()) / min(len(f.phrases), len(ev.phrases)) if f.phrases and ev.phrases else -1.0,
+    )
+
+
+def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> FloatArray:
+    """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones) for every
+    candidate, zero-padded to :data:`N_FEATURES`. Each column is the arithmetic of the one-row
+    formula it replaced (``_link`` and the like), element by element: the same floats."""
+    sums = [summary(ev) for ev in events]
+    cache = view.basis.pairs
+    rows, names = [], []
+    for ev, s in zip(events, sums, strict=True):
+        hit = cache.get(ev.event_id)
+        if hit is None or hit[0] is not s or hit[1] != ev.first_published or hit[2] != ev.last_published:
+            nan = math.nan
+            hit = (
+                s,
+                ev.first_published,
+                ev.last_published,
+                _event_row(view, ev, s),
+                [ev.entities.get(k, nan) for k in view.entity_keys],
+            )
+            cache[ev.event_id] = hit
+        rows.append(hit[3])
+        names.append(hit[4])
+    per_event = np.array(rows, dtype=np.float64)
+    n, n_075, norm, titled, titled_075, named = per_event[:, :6].T
+    dots = stacked_dots(view.vectors, [s.vectors for s in sums])
+    dot = dots[:, 0]
+    out = np.zeros((len(events), N_FEATURES), dtype=np.float64)
+    out[:, 0] = _links(dot, n_075)
+    out[:, 1] = np.maximum(0.0, dot / n)
+    nonzero = norm != 0.0
+    out[:, 2] = np.where(nonzero, np.maximum(0.0, dot / np.where(nonzero, norm, 1.0)), 0.0)
+    out[:, 3] = np.where(titled > 0, _links(dots[:, 1], titled_075), -1.0) if len(view.title) else -1.0
+    out[:, 4] = _links(dots[:, 2], n_075) if len(view.lead) else -1.0
+    out[:, 5:9] = _entity_columns(view, names, n_075, named > 0)
+    out[:, 9:21] = per_event[:, 6:]
+    out[:, 21] = hits
+    return out
+
+
+_REL_SRC = [FEATURE_NAMES.index(src) for src in _REL.values()]
+_REL_DST = [FEATURE_NAMES.index(name) for name in _REL]
 
 
 def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> tuple[list[int], FloatArray]:
@@ -240,33 +258,26 @@ def pair_matrix(view: ArticleView, events: Sequence[EventState], hits: Sequence[
     right one look weak (a vetoed look-alike with more shared names did exactly that)."""
     if not len(events):
         return [], np.zeros((0, N_FEATURES), dtype=np.float64)
-    dots = zip(
-        view.terms.dots([ev.terms for ev in events]).tolist(),
-        view.title.dots([ev.title_terms for ev in events]).tolist(),
-        view.lead.dots([ev.lead_terms for ev in events]).tolist(),
-        norms([ev.terms for ev in events]).tolist(),
-        strict=True,
-    )
-    rows = [pair_row(view, ev, h, d) for ev, h, d in zip(events, hits, dots, strict=True)]
-    base = np.array(rows, dtype=np.float64)
-    nb = base.shape[1]
-    padded = np.zeros((len(events), N_FEATURES), dtype=np.float64)
-    padded[:, :nb] = base
-    kept = [int(i) for i in np.flatnonzero(~timing_conflicts(padded))]
-    out = padded[kept]
+    out = pair_rows(view, events, hits)
+    allowed = ~timing_conflicts(out)
+    if allowed.all():
+        kept = list(range(len(events)))
+    else:
+        idx = np.flatnonzero(allowed)
+        kept, out = idx.tolist(), out[idx]
     if not kept:
         return kept, out
-    for name, src in _REL.items():
-        # a side without a headline or names (-1) offers no evidence: it counts as 0 in the
-        # margin, else 0.34 - (-1) reads as a lead of 1.34 and -1 - 0.34 as a huge deficit
-        col = np.maximum(out[:, FEATURE_NAMES.index(src)], 0.0)
-        if len(col) == 1:
-            rel = col.copy()
-        else:
-            order = np.argsort(-col, kind="stable")
-            best, second = col[order[0]], col[order[1]]
-            rel = col - np.where(np.arange(len(col)) == order[0], second, best)
-        out[:, FEATURE_NAMES.index(name)] = rel
+    # a side without a headline or names (-1) offers no evidence: it counts as 0 in the
+    # margin, else 0.34 - (-1) reads as a lead of 1.34 and -1 - 0.34 as a huge deficit
+    cols = np.maximum(out[:, _REL_SRC], 0.0)
+    if len(cols) == 1:
+        rel = cols.copy()
+    else:  # each column minus the best other candidate's value in it
+        order = np.argsort(-cols, axis=0, kind="stable")
+        which = np.arange(cols.shape[1])
+        best, second = cols[order[0], which], cols[order[1], which]
+        rel = cols - np.where(np.arange(len(cols))[:, None] == order[0][None, :], second, best)
+    out[:, _REL_DST] = rel
     content = out[:, 0]
     out[:, FEATURE_NAMES.index("content_rank")] = np.argsort(np.argsort(-content, kind="stable"), kind="stable")
     out[:, FEATURE_NAMES.index("n_candidates")] = len(kept)

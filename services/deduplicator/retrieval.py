@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
+from itertools import chain
+
+import numpy as np
 
 from services.deduplicator.config import DedupConfig
 from services.deduplicator.features import ArticleFeatures
@@ -25,8 +28,12 @@ class Retriever:
 
     def index_terms(self, feats: ArticleFeatures, idf: Callable[[int], float]) -> list[int]:
         """The article's most distinctive terms: its postings keys in the event index."""
-        ranked = sorted(feats.terms.items(), key=lambda kv: (-kv[1] * idf(kv[0]), kv[0]))
-        return [k for k, _ in ranked[: self.cfg.query_terms]]
+        # highest tf-idf first, ties by the smaller key: sorted((-tf * idf, key))[:n], as arrays
+        n = len(feats.terms)
+        keys = np.fromiter(feats.terms.keys(), dtype=np.int64, count=n)
+        tf = np.fromiter(feats.terms.values(), dtype=np.float64, count=n)
+        weights = -tf * np.fromiter(map(idf, feats.terms), dtype=np.float64, count=n)
+        return keys[np.lexsort((keys, weights))[: self.cfg.query_terms]].tolist() if n else []
 
     def add(self, event_id: str, entity_ids: Iterable[str], term_keys: Iterable[int]) -> None:
         for e in entity_ids:
@@ -45,12 +52,10 @@ class Retriever:
         ``max_candidates``), then the most recent few sharing one key (``single_key_candidates``):
         one shared word or name is weak evidence, and a big window has many such events, so they
         are capped apart. Each with the number of keys it shares."""
-        hits: Counter[str] = Counter()
-        read = 0
-        for lst in [self._entities.get(e) for e in feats.entities] + [self._terms.get(t) for t in index_terms]:
-            read += len(lst)
-            for eid in reversed(lst):  # newest first: ties go to recent events
-                hits[eid] += 1
+        lists = [self._entities.get(e) for e in feats.entities] + [self._terms.get(t) for t in index_terms]
+        read = sum(map(len, lists))
+        # each list newest first: ties go to recent events (Counter keeps first-seen order)
+        hits: Counter[str] = Counter(chain.from_iterable(map(reversed, lists)))
         cfg = self.cfg
         multi = [(e, n) for e, n in hits.most_common(2 * cfg.max_candidates) if n >= 2 and e in events]
         single: list[tuple[str, int]] = []

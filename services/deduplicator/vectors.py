@@ -14,6 +14,49 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+PART = 1 << 32  # keys are uint32: part i of a stack lives in [i * 2**32, (i + 1) * 2**32)
+
+
+@dataclass(frozen=True, slots=True)
+class Stacked:
+    """Several sparse vectors as one (an article's or event's text, headline and lead vectors):
+    part ``i``'s keys offset by ``i * 2**32`` (so the keys stay sorted and the parts apart), the
+    values as float64, and each part's length."""
+
+    keys: npt.NDArray[np.int64]
+    vals: npt.NDArray[np.float64]
+    lens: npt.NDArray[np.int64]
+
+
+def stack(vectors: Sequence[TermVector]) -> Stacked:
+    keys = [v.keys.astype(np.int64) + i * PART for i, v in enumerate(vectors)]
+    return Stacked(
+        np.concatenate(keys),
+        np.concatenate([v.vals for v in vectors]).astype(np.float64),
+        np.array([len(v) for v in vectors], dtype=np.int64),
+    )
+
+
+def stacked_dots(mine: Stacked, others: Sequence[Stacked]) -> npt.NDArray[np.float64]:
+    """Part by part dot products of ``mine`` with each of ``others`` (same number of parts):
+    shape (len(others), parts). One lookup for every part of every candidate: the others' keys
+    are found in ``mine``'s, and each (candidate, part) sums its products in key order, as
+    :meth:`TermVector.dots` does for one part, so the sums are the same to the last bit."""
+    parts = len(mine.lens)
+    out = np.zeros(len(others) * parts, dtype=np.float64)
+    if not len(mine.keys) or not others:
+        return out.reshape(len(others), parts)
+    keys = np.concatenate([o.keys for o in others])
+    if not len(keys):
+        return out.reshape(len(others), parts)
+    vals = np.concatenate([o.vals for o in others])
+    idx = np.searchsorted(mine.keys, keys)
+    idx[idx >= len(mine.keys)] = 0
+    prod = np.where(mine.keys[idx] == keys, vals * mine.vals[idx], 0.0)
+    bins = np.repeat(np.arange(len(out)), np.concatenate([o.lens for o in others]))
+    sums = np.bincount(bins, weights=prod, minlength=len(out)).astype(np.float64, copy=False)
+    return sums.reshape(len(others), parts)
+
 
 def norms(vectors: Sequence[TermVector]) -> npt.NDArray[np.float64]:
     """The Euclidean length of each vector."""
