@@ -14,29 +14,23 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.deduplicator.config import DedupConfig
-from services.deduplicator.features import ArticleFeatures
-from services.deduplicator.logic import Choice, Deduplicator, Scored
 from services.deduplicator.model import EventModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+# the recorder of bench/dedup_decisions.py, here on a small stream
+from dedup_decisions import run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dedup"
 RECORDING = FIXTURES / "decisions_small.json"
 CONFIGS = {"default": DedupConfig(), "recheck_every_4": DedupConfig(recheck_after=4)}
-
-
-class _Recording(Deduplicator):
-    def __init__(self, cfg: DedupConfig, model: EventModel) -> None:
-        super().__init__(cfg, model)
-        self.best_p: list[str] = []
-
-    def choose(self, feats: ArticleFeatures, scored: Scored) -> Choice:
-        self.best_p.append(float(scored.p[0]).hex() if len(scored.p) else "-")
-        return super().choose(feats, scored)
 
 
 def record() -> dict[str, Any]:
@@ -47,13 +41,8 @@ def record() -> dict[str, Any]:
     model = EventModel.load()
     out: dict[str, Any] = {"model_version": model.version}
     for name, cfg in CONFIGS.items():
-        dedup = _Recording(cfg, model)
-        decisions = []
-        for la in stream:
-            for d in [dedup.process(la.article), *dedup.drain_reassignments()]:
-                rec = d.model_dump(mode="json", exclude={"article", "decided_at"})
-                decisions.append({"article_id": d.article.article_id, **rec})
-        out[name] = {"decisions": decisions, "best_p": dedup.best_p}
+        recorded = run(stream, cfg, model)
+        out[name] = {"decisions": recorded["decisions"], "best_p": recorded["best_p"]}
     return out
 
 
