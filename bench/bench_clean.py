@@ -46,6 +46,30 @@ _TOKEN = re.compile(r"\w+")
 _LOSS_MARGIN = 0.005  # recall differences below this are rounding, not lost text
 
 
+@dataclass(frozen=True)
+class Page:
+    """One benchmark page: its HTML, gold article text and URL."""
+
+    page_id: str
+    html: str
+    gold: str
+    url: str | None
+
+
+def load_pages(corpus: Path, limit: int = 0) -> list[Page]:
+    """The benchmark's pages in id order (only the first ``limit`` when it is above 0)."""
+    truth: dict[str, dict[str, str]] = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    return [
+        Page(
+            page_id,
+            gzip.decompress((corpus / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8"),
+            truth[page_id].get("articleBody") or "",
+            truth[page_id].get("url"),
+        )
+        for page_id in sorted(truth)[: limit or None]
+    ]
+
+
 def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
     tokens = _TOKEN.findall(text)
     return Counter(tuple(tokens[i : i + n]) for i in range(max(0, len(tokens) - n + 1)))
@@ -121,21 +145,16 @@ def main() -> int:
     if not truth_path.exists():
         print(f"corpus not found at {args.corpus}; pass --corpus", file=sys.stderr)
         return 2
-    truth: dict[str, dict[str, str]] = json.loads(truth_path.read_text(encoding="utf-8"))
-    ids = sorted(truth)[: args.limit or None]
     results: list[PageResult] = []
     cpu = {"cleaner": 0.0, "base": 0.0}
-    for page_id in ids:
-        html = gzip.decompress((args.corpus / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
-        gold = truth[page_id].get("articleBody") or ""
-        url = truth[page_id].get("url")
+    for page in load_pages(args.corpus, args.limit):
         scores = {}
         for system in ("cleaner", "base"):
             start = time.process_time()
-            pred = predict(html, url, baseline=system == "base")
+            pred = predict(page.html, page.url, baseline=system == "base")
             cpu[system] += time.process_time() - start
-            scores[system] = page_scores(pred, gold)
-        results.append(PageResult(page_id, site_of(url), scores["cleaner"], scores["base"]))
+            scores[system] = page_scores(pred, page.gold)
+        results.append(PageResult(page.page_id, site_of(page.url), scores["cleaner"], scores["base"]))
     losses = recall_losses(results)
     print(f"pages where the cleaner keeps less gold text than trafilatura.extract: {len(losses)} of {len(results)}")
     for loss, page in losses[: args.losses]:

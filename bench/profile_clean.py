@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import gzip
 import importlib
 import json
 import sys
@@ -29,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_clean import DEFAULT_CORPUS
+from bench.bench_clean import DEFAULT_CORPUS, load_pages
 from services.cleaner.logic import clean
 from shared.contracts.articles import RawArticle
 from shared.errors import RejectedInput
@@ -125,12 +124,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
     args = parser.parse_args()
-    truth: dict[str, dict[str, str]] = json.loads((args.corpus / "ground-truth.json").read_text(encoding="utf-8"))
-    ids = sorted(truth)[: args.limit or None]
-    pages = [
-        (gzip.decompress((args.corpus / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"), truth[i].get("url"))
-        for i in ids
-    ]
+    pages = [(page.html, page.url) for page in load_pages(args.corpus, args.limit)]
     run(pages)  # warm-up: one-off loads are paid once per process, not per page
     timers = Timers()
     install(timers)

@@ -18,7 +18,6 @@ code that had them by a page's rounding. The last line printed is one JSON objec
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
 import json
 import re
@@ -31,7 +30,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_clean import DEFAULT_CORPUS, aggregate, fold_of, page_scores, site_of
+from bench.bench_clean import DEFAULT_CORPUS, aggregate, fold_of, load_pages, page_scores, site_of
 from services.cleaner import patterns as pat
 from services.cleaner.html_extract import _FALLBACK_RATIO, _lines, _parse, _title, main_span
 from services.cleaner.refine import refine_paragraphs
@@ -93,20 +92,17 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--min-f1", type=float, default=0.965)
     args = parser.parse_args()
-    truth: dict[str, dict[str, str]] = json.loads((args.corpus / "ground-truth.json").read_text(encoding="utf-8"))
     names = ["span", *RULES, "dedup"]
     variants = [dict(zip(names, bits, strict=True)) for bits in itertools.product([True, False], repeat=len(names))]
     scores: list[dict[str, tuple[float | None, float | None]]] = [{} for _ in variants]
     base: dict[str, tuple[float | None, float | None]] = {}
     sites: dict[str, str] = {}
-    for page_id, entry in sorted(truth.items()):
-        html = gzip.decompress((args.corpus / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
-        gold, url = entry.get("articleBody") or "", entry.get("url")
-        sites[page_id] = site_of(url)
-        precise, default, title = passes(html, url)
+    for page in load_pages(args.corpus):
+        sites[page.page_id] = site_of(page.url)
+        precise, default, title = passes(page.html, page.url)
         for i, variant in enumerate(variants):
-            scores[i][page_id] = page_scores(variant_text(precise, default, title, variant), gold)
-        base[page_id] = page_scores(trafilatura.extract(html, url=url) or "", gold)
+            scores[i][page.page_id] = page_scores(variant_text(precise, default, title, variant), page.gold)
+        base[page.page_id] = page_scores(trafilatura.extract(page.html, url=page.url) or "", page.gold)
     report = []
     for k in range(args.folds):
         held = [p for p in sites if fold_of(sites[p], args.folds) == k]

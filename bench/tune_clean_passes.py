@@ -23,7 +23,6 @@ line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import re
 import sys
@@ -36,7 +35,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_clean import _LOSS_MARGIN, DEFAULT_CORPUS, aggregate, fold_of, page_scores, site_of
+from bench.bench_clean import _LOSS_MARGIN, DEFAULT_CORPUS, aggregate, fold_of, load_pages, page_scores, site_of
 from bench.tune_clean import variant_text
 from services.cleaner.html_extract import _DATE_PARAMS, _FALLBACK_RATIO, _lines, _parse, _title
 
@@ -115,21 +114,18 @@ def main() -> int:
     parser.add_argument("--min-f1", type=float, default=0.965)
     parser.add_argument("--slack", type=float, default=0.001, help="recall a variant may lose against the shipped")
     args = parser.parse_args()
-    truth: dict[str, dict[str, str]] = json.loads((args.corpus / "ground-truth.json").read_text(encoding="utf-8"))
     scores: dict[str, dict[str, tuple[float | None, float | None]]] = {v: {} for v in VARIANTS}
     cost: dict[str, dict[str, float]] = {v: {} for v in VARIANTS}
     base: dict[str, tuple[float | None, float | None]] = {}
     sites: dict[str, str] = {}
-    for page_id, entry in sorted(truth.items()):
-        html = gzip.decompress((args.corpus / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
-        gold, url = entry.get("articleBody") or "", entry.get("url")
-        sites[page_id] = site_of(url)
-        lines, cpu, title = run_passes(html, url)
+    for page in load_pages(args.corpus):
+        sites[page.page_id] = site_of(page.url)
+        lines, cpu, title = run_passes(page.html, page.url)
         for name, pick in VARIANTS.items():
             precise, default, needs = pick(lines)
-            scores[name][page_id] = page_scores(variant_text(precise, default, title, _SHIPPED_RULES), gold)
-            cost[name][page_id] = cpu["T"] + sum(cpu[n] for n in needs)
-        base[page_id] = page_scores(trafilatura.extract(html, url=url) or "", gold)
+            scores[name][page.page_id] = page_scores(variant_text(precise, default, title, _SHIPPED_RULES), page.gold)
+            cost[name][page.page_id] = cpu["T"] + sum(cpu[n] for n in needs)
+        base[page.page_id] = page_scores(trafilatura.extract(page.html, url=page.url) or "", page.gold)
 
     def figures(name: str, pages: list[str]) -> dict[str, Any]:
         below = len([p for p in pages if _keeps_less(scores[name][p][1], base[p][1])])
