@@ -134,13 +134,8 @@ class DocFreq(Generic[K]):
                 self.counts.pop(k, None)
         self.n_docs = max(0, self.n_docs - 1)
 
-    def idfs(self, keys: Iterable[K]) -> dict[K, float]:
-        """:meth:`idf` of many keys at once (the same values, without a call per key)."""
-        get, n1, log = self.counts.get, self.n_docs + 1, math.log
-        return {k: log(n1 / (get(k, 0) + 1)) + 1.0 for k in keys}
-
     def idf_of_counts(self, counts: list[int]) -> list[float]:
-        """:meth:`idfs` of keys given their document frequencies (the same formula and values),
+        """:meth:`idf` of keys given their document frequencies (the same formula and values),
         the logarithm taken once per distinct frequency."""
         if self._by_count_n != self.n_docs:
             self._by_count, self._by_count_n = {}, self.n_docs
