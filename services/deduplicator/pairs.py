@@ -20,10 +20,9 @@ from services.deduplicator.features import ArticleFeatures
 from services.deduplicator.state import EventState
 from services.deduplicator.vectors import stacked_dots
 from services.deduplicator.views import KINDS as _KINDS
-from services.deduplicator.views import ArticleView, EventSummary, month_key, summary, unit_vector
+from services.deduplicator.views import ArticleView, EventSummary, leader_tokens, month_key, summary, unit_vector
 from services.deduplicator.views import by_word as _by_word
 from services.deduplicator.views import leading as _leading
-from services.deduplicator.views import name_tokens as _name_tokens
 
 __all__ = ["FEATURE_NAMES", "N_FEATURES", "ArticleView", "pair_matrix", "timing_conflicts", "unit_vector"]
 
@@ -85,10 +84,6 @@ _REL = {
 }
 
 
-def _link(dot: float, n: int) -> float:
-    return 0.0 if n <= 0 or dot <= 0.0 else min(1.0, dot / n**0.75)
-
-
 def _days(since: datetime | None, when: datetime, published: bool) -> float:
     if since is None or not published:
         return -1.0
@@ -112,17 +107,10 @@ def _date_gaps(day: date | None, month: str | None, weekday: int | None, s: Even
     return gap, conflict, wday
 
 
-def _share_in(keys: list[str], other: tuple[dict[str, float], float]) -> float:
-    """The lowest weight, relative to the other side's heaviest entity, that it gives one of
-    ``keys`` (an entity stands for a key when they share a name word); -1 when unknown."""
-    by_word, top = other
-    if not keys or top <= 0:
-        return -1.0
-    return min(max((by_word.get(w, 0.0) for w in _name_tokens(k)), default=0.0) for k in keys) / top
-
-
 def _share(tokens: list[tuple[str, ...]], other: tuple[dict[str, float], float]) -> float:
-    """:func:`_share_in` of the leaders whose name words are ``tokens`` (views.leader_tokens)."""
+    """The lowest weight, relative to the other side's heaviest entity, that it gives one of the
+    leaders whose name words are ``tokens`` (views.leader_tokens; an entity stands for a leader
+    when they share a name word); -1 when unknown."""
     by_word, top = other
     if not tokens or top <= 0:
         return -1.0
@@ -132,19 +120,26 @@ def _share(tokens: list[tuple[str, ...]], other: tuple[dict[str, float], float])
 
 def participants_differ(mine: Mapping[str, float], theirs: Mapping[str, float]) -> bool:
     """Whether each side has a leading participant the other names at most in passing."""
-    return _differ(_leading(mine), _by_word(mine), _leading(theirs), _by_word(theirs))
+    return _differ(leader_tokens(_leading(mine)), _by_word(mine), leader_tokens(_leading(theirs)), _by_word(theirs))
 
 
 def _differ(
-    a: list[str], a_words: tuple[dict[str, float], float], b: list[str], b_words: tuple[dict[str, float], float]
+    a: list[tuple[str, ...]],
+    a_words: tuple[dict[str, float], float],
+    b: list[tuple[str, ...]],
+    b_words: tuple[dict[str, float], float],
+    a_share: float | None = None,
 ) -> bool:
+    """:func:`participants_differ` from each side's leaders' name words and name-word weights;
+    ``a_share``: ``_share(a, b_words)`` when the caller has it already."""
     if not a or not b:
         return False
-    return 0 <= _share_in(a, b_words) < _MINOR_SHARE and 0 <= _share_in(b, a_words) < _MINOR_SHARE
+    ab = _share(a, b_words) if a_share is None else a_share
+    return 0 <= ab < _MINOR_SHARE and 0 <= _share(b, a_words) < _MINOR_SHARE
 
 
 def _links(dot: FloatArray, n_075: FloatArray) -> FloatArray:
-    """:func:`_link` of each candidate (the same arithmetic, so the same floats)."""
+    """``min(1, dot / n^0.75)`` of each candidate, 0 where the dot or n is not positive."""
     positive = n_075 > 0.0  # (n = 0 only for a headline-less event, whose column the caller sets to -1)
     return np.where((dot > 0.0) & positive, np.minimum(1.0, dot / np.where(positive, n_075, 1.0)), 0.0)
 
@@ -180,9 +175,7 @@ def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[floa
     f = view.feats
     share = _share(view.leader_tokens, s.words) if ev.participants else -1.0
     if f.entities and ev.participants:
-        b = s.leader_tokens
-        differ = bool(view.leaders and b) and 0 <= share < _MINOR_SHARE and 0 <= _share(b, view.words) < _MINOR_SHARE
-        leaders = float(differ)
+        leaders = float(_differ(view.leader_tokens, view.words, s.leader_tokens, s.words, a_share=share))
     else:
         leaders = -1.0
     shared = len(f.numbers & ev.numbers.keys())
@@ -212,7 +205,7 @@ def _event_row(view: ArticleView, ev: EventState, s: EventSummary) -> tuple[floa
 def pair_rows(view: ArticleView, events: Sequence[EventState], hits: Sequence[int]) -> FloatArray:
     """The first columns of :data:`FEATURE_NAMES` (all but the candidate-relative ones) for every
     candidate, zero-padded to :data:`N_FEATURES`. Each column is the arithmetic of the one-row
-    formula it replaced (``_link`` and the like), element by element: the same floats."""
+    formula it replaced, element by element: the same floats."""
     sums = [summary(ev) for ev in events]
     cache = view.basis.pairs
     rows, names = [], []
