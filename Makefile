@@ -123,7 +123,7 @@ bench-clean: install ## Cleaner F1/precision/recall beside plain trafilatura, pe
 bench-extract: install ## Extractor accuracy on the labelled sentences, articles/s, peak memory
 	$(PY) bench/bench_extract.py
 
-bench-dedup: install ## Deduplicator B-cubed/pairwise F1 on ECB+, copy detection on ECB+ copies, scaling on 100k synthetic articles
+bench-dedup: install ## Deduplicator B-cubed F1 out of sample (ECB+ topic folds, GVA by year), copies, cost and memory over a 100k window of cloned real news
 	$(PY) bench/bench_dedup.py
 
 CORPUS ?= ../shared/corpus
