@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -100,6 +101,17 @@ def evaluate_ecb(ecb: list[LabelledArticle], gva: list[LabelledArticle], cfg: De
     }
 
 
+_YEAR = re.compile(r"\b(19|20)(\d\d)\b")
+
+
+def _shift_years(text: str, shift: int) -> str:
+    """The years a text mentions moved by ``shift``, so that a re-dated article does not give its
+    original year away ("the 2014 shooting" of an article moved into 2015 says "2015")."""
+    if not shift:
+        return text
+    return _YEAR.sub(lambda m: str(int(m.group(0)) + shift), text)
+
+
 def _redated(a: LabelledArticle, year: int) -> LabelledArticle:
     clean = a.article.article
     when = clean.published_at
@@ -109,7 +121,11 @@ def _redated(a: LabelledArticle, year: int) -> LabelledArticle:
         moved = when.replace(year=year)
     except ValueError:  # 29 February
         moved = when.replace(year=year, day=28)
-    art = a.article.model_copy(update={"article": clean.model_copy(update={"published_at": moved})})
+    shift = year - when.year
+    moved_text = {"published_at": moved, "text": _shift_years(clean.text, shift)}
+    if clean.title:
+        moved_text["title"] = _shift_years(clean.title, shift)
+    art = a.article.model_copy(update={"article": clean.model_copy(update=moved_text)})
     if art.event_date is not None:
         ed = art.event_date
         try:
