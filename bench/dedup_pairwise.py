@@ -161,7 +161,7 @@ def _binary(sets: Sequence[frozenset[str]]) -> csr_matrix:
     vocab: dict[str, int] = {}
     rows, cols = [], []
     for i, s in enumerate(sets):
-        for x in s:
+        for x in sorted(s):  # sorted: a set's order varies with PYTHONHASHSEED, the columns must not
             rows.append(i)
             cols.append(vocab.setdefault(x, len(vocab)))
     return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sets), max(1, len(vocab))))
