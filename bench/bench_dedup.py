@@ -124,7 +124,7 @@ def run_scale(n: int, cfg: DedupConfig, base: Sequence[LabelledArticle]) -> dict
     100k, and whether the stories stayed apart (in sample: the shipped model saw GVA dev)."""
     big = cfg.model_copy(update={"retention_days": 3650.0})
     dedup = Deduplicator(big)
-    checkpoints = {1_000, 10_000, 100_000, n}
+    checkpoints = {1_000, 10_000, 30_000, 60_000, 100_000, n}
     window = 1000
     times: dict[str, float] = {}
     t_last = time.perf_counter()
