@@ -1,5 +1,5 @@
 """Deduplicator benchmark: out-of-sample quality of the learned model, 2-worker split, copies,
-and flat cost at scale.
+and cost and memory as the window grows (dedup_scale.py).
 
 Run: ``.venv/bin/python bench/bench_dedup.py`` (``--skip-scale`` for quality only). Quality
 figures are all out of sample (``dedup_eval.py``: ECB+ 5-fold by topic, GVA 2015 incidents
