@@ -64,13 +64,21 @@ def _retag_id(entity_id: str, tag: str, c: int) -> str:
     return kind + ":" + "-".join(_retag(w, tag, c) for w in name.split("-"))
 
 
+def _retag_url(url: str, tag: str) -> str:
+    """The tag as a path segment before the query: appended to the end it became part of the
+    last query parameter, and when that one is a tracking parameter (``s_cid``), which URL keys
+    ignore, every copy had the original's URL and was taken for the same article."""
+    base, sep, query = url.partition("?")
+    return f"{base.rstrip('/')}/{tag}{sep}{query}"
+
+
 def clone(art: EnrichedArticle, c: int) -> EnrichedArticle:
     """Copy ``c`` of one enriched article (see the module docstring)."""
     tag = copy_tag(c)
     if not tag:
         return art
     clean = art.article
-    url = f"{clean.url.rstrip('/')}/{tag}" if clean.url else None
+    url = _retag_url(clean.url, tag) if clean.url else None
     new_clean = clean.model_copy(
         update={
             "article_id": f"{clean.article_id}~{tag}",
