@@ -185,6 +185,7 @@ def main() -> None:
     args = ap.parse_args()
     cfg = DedupConfig()
     out: dict[str, Any] = {}
+    gva: list[LabelledArticle] | None = None
     if ECB.exists() and GVA.exists() and not args.skip_quality:
         ecb, gva = corpora()
         t0 = time.perf_counter()
@@ -194,7 +195,7 @@ def main() -> None:
             _gva_part(ecb, gva, cfg, out)
         out["quality_s"] = round(time.perf_counter() - t0, 1)
     if not args.skip_scale and GVA.exists():
-        scale = run_scale(args.scale_n, cfg, load_labelled(GVA, enrich_records))
+        scale = run_scale(args.scale_n, cfg, gva if gva is not None else load_labelled(GVA, enrich_records))
         print("scale: GVA dev cloned into distinct stories (dedup_scale.py)")
         for k, v in scale.items():
             print(f"  {k:34s} {v}")

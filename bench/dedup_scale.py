@@ -50,7 +50,7 @@ def _retag(text: str, tag: str, c: int) -> str:
 
     def one(m: re.Match[str]) -> str:
         word = m.group(0)
-        if word.isdigit():
+        if word.isdecimal():  # what int() reads: isdigit() also takes "²", which int() refuses
             return word if _YEAR.fullmatch(word) else str(int(word) + 1000 * c)
         return word if word.lower() in _STOP else tag + word
 
