@@ -22,7 +22,7 @@ transfer, never an out-of-sample figure. Term and entity idf come from the train
 
 ``--gva``: the same on GVA dev, trained on the incidents first reported in 2013-2014 (three
 contiguous blocks of them are the inner cross-validation's folds) and scored on the 2015 stream,
-as ``make bench-dedup`` splits it (the dense check is not reproduced here).
+as ``make bench-dedup`` splits it, then its dense check (:func:`dense_gva`).
 
 Scorers: ``lr``, ``hgb``, and ``lr-b`` / ``hgb-b`` fitted on the pairs with text cosine >= 0.1 only
 (the others get p = 0). Run: ``.venv/bin/python bench/dedup_pairwise.py [--scorers lr,lr-b,hgb]
@@ -36,7 +36,7 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dedup_eval import ECB, GVA, SEED, ecb_folds, gva_split  # noqa: E402
+from dedup_eval import ECB, GVA, SEED, _redated, _when, ecb_folds, gva_split  # noqa: E402
 
 from services.deduplicator.features import ArticleFeatures, entity_key, featurize  # noqa: E402
 from services.deduplicator.labelled import LabelledArticle, load_labelled  # noqa: E402
@@ -525,6 +525,44 @@ def run(
     return rows
 
 
+def dense_gva(
+    gva: list[LabelledArticle],
+    docs: list[Doc],
+    split: tuple[list[int], list[int]],
+    rows: list[dict[str, Any]],
+    ncols: int,
+) -> list[dict[str, Any]]:
+    """The dense check of ``make bench-dedup`` for the pair decision: the 2013-2014 articles
+    re-dated into 2015 (``dedup_eval._redated``) and interleaved with the 2015 stream in
+    publication order; each scorer and clustering keeps the thresholds its inner CV chose; scored
+    on the 2015 articles, with the size and purity of the largest predicted event."""
+    early, late = split
+    moved = [_redated(gva[i], 2015) for i in early]
+    all_docs = [*docs, *(to_doc(m, featurize(m.article)) for m in moved)]
+    entries = [(gva[i], i) for i in late] + [(m, len(docs) + j) for j, m in enumerate(moved)]
+    stream = [i for _, i in sorted(entries, key=lambda e: (_when(e[0]), e[0].article.article_id))]
+    is_test = [i < len(docs) for i in stream]
+    gold = [d.gold for d in all_docs]
+    mask = np.zeros(len(all_docs), dtype=bool)
+    mask[early] = True
+    tensor = pair_tensor(all_docs, mask)[..., :ncols]
+    out = []
+    for kind in dict.fromkeys(r["scorer"] for r in rows):
+        p = prob_matrix(fit(kind, tensor, gold, early), tensor, stream)
+        for r in (r for r in rows if r["scorer"] == kind):
+            pred = [str(x) for x in cluster(r["method"], p, (r["join"], r["merge"]))]
+            kept = [k for k, t in enumerate(is_test) if t]
+            pr, rc, f1 = bcubed([pred[k] for k in kept], [gold[stream[k]] for k in kept])
+            big, n = Counter(pred).most_common(1)[0]
+            golds = Counter(gold[stream[k]] for k, e in enumerate(pred) if e == big)
+            out.append({
+                "dense": True, "scorer": kind, "method": r["method"], "join": r["join"], "merge": r["merge"],
+                "p": round(pr, 4), "r": round(rc, 4), "f1": round(f1, 4), "events": len({pred[k] for k in kept}),
+                "largest_event": n, "largest_event_purity": round(golds.most_common(1)[0][1] / n, 3),
+            })  # fmt: skip
+    return out
+
+
 def table(rows: list[dict[str, Any]]) -> None:
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -556,6 +594,8 @@ def main() -> None:
         rows = run(docs, folds, args.scorers.split(","), [len(folds) - 1], ncols)
         table(rows)
         print(json.dumps({"window": WINDOW, "regroup_every": REGROUP_EVERY, "gva": True, "rows": rows}))
+        for row in dense_gva(gva, docs, (early, late), rows, ncols):
+            print(json.dumps(row), flush=True)
         return
     ecb = load_labelled(ECB, enrich_records)
     docs = [to_doc(a, featurize(a.article)) for a in ecb]
