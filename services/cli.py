@@ -252,7 +252,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from shared.logging import configure_logging  # noqa: PLC0415
 
     configure_logging("WARNING")  # logs go to stderr: stdout carries the command's output
-    return int(args.func(args))
+    from shared.errors import StoreNotReady  # noqa: PLC0415
+
+    try:
+        return int(args.func(args))
+    except StoreNotReady as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -28,6 +28,12 @@ class RejectedInput(WirewatchError):
     reason = "rejected_input"
 
 
+class StoreNotReady(WirewatchError):
+    """The event store exists but holds no tables yet: the sink creates them when it starts."""
+
+    reason = "store_not_ready"
+
+
 class ConfigError(WirewatchError):
     """Settings or configuration files are wrong."""
 

@@ -30,6 +30,7 @@ from services.api.pipeline import PipelineProbe, ingestion
 from services.api.settings import ApiSettings
 from services.api.stream import change_events
 from shared.contracts import EventUpdate
+from shared.errors import StoreNotReady
 from shared.eventstore import EventQuery
 
 STATIC = Path(__file__).parent / "static"
@@ -84,6 +85,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     message = "; ".join(f"{d.field}: {d.problem}" if d.field else d.problem for d in details)
     return error(422, "invalid_request", message or "invalid request", details)
+
+
+async def _store_not_ready(request: Request, exc: Exception) -> JSONResponse:
+    return error(503, "store_not_ready", str(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -256,6 +261,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StoreNotReady, _store_not_ready)
     app.middleware("http")(_nosniff)
     app.state.access = access
     app.state.settings = settings

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.contracts import DedupDecision, EventUpdate, utcnow
-from shared.errors import ConfigError
+from shared.errors import ConfigError, StoreNotReady
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS articles (
@@ -100,6 +100,13 @@ def _connect(url: str, *, read_only: bool) -> tuple[Any, str]:
     raise ConfigError(f"unsupported database url {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://")
 
 
+def _missing_table(exc: Exception) -> bool:
+    """SQLite's "no such table" or PostgreSQL's undefined_table (SQLSTATE 42P01)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).startswith("no such table")
+    return getattr(exc, "sqlstate", None) == "42P01"
+
+
 class EventReader:
     """Read-only access to the event store: no DDL, no writes (the sink owns both)."""
 
@@ -116,7 +123,16 @@ class EventReader:
         return sql if self.placeholder == "?" else sql.replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(self._sql(sql), tuple(params))
+        try:
+            return self.conn.execute(self._sql(sql), tuple(params))
+        except Exception as exc:
+            # a reader can open the database between the sink creating the file and its tables
+            # (or before the sink ever ran against it): say so, instead of a driver error
+            if self.read_only and _missing_table(exc):
+                raise StoreNotReady(
+                    f"the event store has no tables yet (the sink creates them when it starts): {exc}"
+                ) from exc
+            raise
 
     def article(self, article_id: str) -> DedupDecision | None:
         row = self.execute("SELECT decision FROM articles WHERE article_id = ?", (article_id,)).fetchone()

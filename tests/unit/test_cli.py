@@ -86,3 +86,15 @@ def test_replay_with_database_backfills_the_store(tmp_path: Path, capsys: pytest
 
 def test_replay_database_needs_until_events() -> None:
     assert main(["replay", str(SAMPLES), "--until", "clean", "--database", "sqlite:///x.db"]) == 2
+
+
+def test_events_on_a_store_without_tables_yet_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3  # noqa: PLC0415
+
+    path = tmp_path / "starting.db"
+    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
+    assert main(["events", "--database", f"sqlite:///{path}"]) == 1
+    err = capsys.readouterr().err
+    assert "no tables yet" in err and "Traceback" not in err
+    EventWriter(f"sqlite:///{path}").close()
+    assert main(["events", "--database", f"sqlite:///{path}"]) == 0
