@@ -541,7 +541,7 @@ def dense_gva(
     all_docs = [*docs, *(to_doc(m, featurize(m.article)) for m in moved)]
     entries = [(gva[i], i) for i in late] + [(m, len(docs) + j) for j, m in enumerate(moved)]
     stream = [i for _, i in sorted(entries, key=lambda e: (_when(e[0]), e[0].article.article_id))]
-    is_test = [i < len(docs) for i in stream]
+    kept = [k for k, i in enumerate(stream) if i < len(docs)]  # the 2015 articles' positions
     gold = [d.gold for d in all_docs]
     mask = np.zeros(len(all_docs), dtype=bool)
     mask[early] = True
@@ -551,7 +551,6 @@ def dense_gva(
         p = prob_matrix(fit(kind, tensor, gold, early), tensor, stream)
         for r in (r for r in rows if r["scorer"] == kind):
             pred = [str(x) for x in cluster(r["method"], p, (r["join"], r["merge"]))]
-            kept = [k for k, t in enumerate(is_test) if t]
             pr, rc, f1 = bcubed([pred[k] for k in kept], [gold[stream[k]] for k in kept])
             big, n = Counter(pred).most_common(1)[0]
             golds = Counter(gold[stream[k]] for k, e in enumerate(pred) if e == big)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,17 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"team corpus not found at {CORPUS}")
     return CORPUS
+
+
+def store_without_tables(path: Path) -> str:
+    """A SQLite event store as the sink leaves it between creating the file and its tables
+    (WAL set, no schema); its URL."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+    return f"sqlite:///{path}"
 
 
 def make_decision(

@@ -16,7 +16,7 @@ from services.api.stream import change_events
 from services.sink.apply import apply_decision
 from shared.contracts import EntityKind, EventUpdate
 from shared.eventstore import EventWriter
-from tests.conftest import make_decision
+from tests.conftest import make_decision, store_without_tables
 
 PUTIN = (("person:vladimir-putin", "Vladimir Putin", EntityKind.PERSON),)
 BIDEN = (("person:joe-biden", "Joe Biden", EntityKind.PERSON),)
@@ -270,14 +270,13 @@ def test_pipeline_health_reads_the_store_and_the_workers(
 def test_a_store_whose_tables_the_sink_has_not_made_yet_is_a_clear_503(tmp_path: Path) -> None:
     """The sink creates the database file, then its tables: a reader in between (or before the
     sink ever ran against the file) gets "not ready", not a driver error."""
-    path = tmp_path / "starting.db"
-    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()  # what the sink does first
-    with TestClient(create_app(ApiSettings(database_url=SecretStr(f"sqlite:///{path}")))) as c:
+    url = store_without_tables(tmp_path / "starting.db")
+    with TestClient(create_app(ApiSettings(database_url=SecretStr(url)))) as c:
         r = c.get("/events")
         assert r.status_code == 503
         assert r.json()["error"]["code"] == "store_not_ready"
         assert "sink creates them" in r.json()["error"]["message"]
         assert c.get("/healthz").status_code == 503
-        EventWriter(f"sqlite:///{path}").close()  # the sink starts: the same app now reads an empty store
+        EventWriter(url).close()  # the sink starts: the same app now reads an empty store
         r = c.get("/events")
         assert r.status_code == 200 and r.json()["items"] == []

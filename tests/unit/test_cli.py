@@ -10,7 +10,7 @@ import pytest
 from services.cli import EXIT_PARTIAL, main
 from services.sink.apply import apply_decision
 from shared.eventstore import EventWriter
-from tests.conftest import SAMPLES, make_decision
+from tests.conftest import SAMPLES, make_decision, store_without_tables
 
 FEB = {"000_7f11475e37a074b1", "001_49524e8554e2d548", "003_f28817352efe0b87"}
 DEC = {"002_73ca37d0c5ce4629", "004_c370c7b379c2e6df"}
@@ -89,12 +89,9 @@ def test_replay_database_needs_until_events() -> None:
 
 
 def test_events_on_a_store_without_tables_yet_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import sqlite3  # noqa: PLC0415
-
-    path = tmp_path / "starting.db"
-    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
-    assert main(["events", "--database", f"sqlite:///{path}"]) == 1
+    url = store_without_tables(tmp_path / "starting.db")
+    assert main(["events", "--database", url]) == 1
     err = capsys.readouterr().err
     assert "no tables yet" in err and "Traceback" not in err
-    EventWriter(f"sqlite:///{path}").close()
-    assert main(["events", "--database", f"sqlite:///{path}"]) == 0
+    EventWriter(url).close()
+    assert main(["events", "--database", url]) == 0
